@@ -1,0 +1,25 @@
+# Production image: gunicorn serving run:app as a non-root user.
+# Set DATABASE_URL to your PostgreSQL; without it the embedded server runs under /app/instance
+# (mount a volume there to keep its data).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    FLASK_APP=run.py \
+    MSSP_ENV=production \
+    MSSP_BIND=0.0.0.0:8080 \
+    MSSP_INSTANCE_DIR=/app/instance
+
+WORKDIR /app
+RUN useradd --create-home --uid 10001 mssp
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+COPY --chown=mssp:mssp . .
+RUN mkdir -p /app/instance && chown mssp:mssp /app/instance
+
+USER mssp
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8080/health').status != 200)"
+ENTRYPOINT ["./docker-entrypoint.sh"]
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "run:app"]

@@ -1,0 +1,49 @@
+# Two commands on a fresh machine with Python 3.11+: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTANCE := $(or $(MSSP_INSTANCE_DIR),instance)
+DEMO_ADMIN_EMAIL ?= admin@mssp.example
+DEMO_ADMIN_PASSWORD ?= demo-admin-password-2026
+SYSTEM_PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
+export FLASK_APP := run.py
+
+.PHONY: install run test test-fast test-system-pg lint migrate stop
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(BIN)/flask db upgrade
+
+run: migrate
+	MSSP_ADMIN_EMAIL=$(DEMO_ADMIN_EMAIL) MSSP_ADMIN_PASSWORD=$(DEMO_ADMIN_PASSWORD) $(BIN)/flask mssp init
+	@test -f $(INSTANCE)/.demo-data-loaded || ($(BIN)/flask mssp seed-demo && touch $(INSTANCE)/.demo-data-loaded)
+	@echo ""
+	@echo "  MSSP Client Management on http://127.0.0.1:8080"
+	@echo "  Sign in as $(DEMO_ADMIN_EMAIL) with password $(DEMO_ADMIN_PASSWORD)"
+	@echo "  (demo users manager@, am@, engineer@mssp.example: password demo-password-2026)"
+	@echo ""
+	$(BIN)/gunicorn -c gunicorn.conf.py run:app
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+test-fast: install
+	$(BIN)/pytest -m "not e2e"
+
+# The migration and smoke tests again, against a system PostgreSQL.
+test-system-pg: install
+	TEST_DATABASE_URL=$(SYSTEM_PG_URL) $(BIN)/pytest -m "migrations or smoke"
+
+lint: install
+	$(BIN)/ruff check .
+
+stop: install
+	$(BIN)/flask mssp stop-db

@@ -1,0 +1,1 @@
+"""Users, roles and the security manager that ties them to Flask-AppBuilder."""

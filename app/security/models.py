@@ -1,0 +1,67 @@
+"""The seed's User: Flask-AppBuilder's `ab_user`, extended.
+
+FAB keeps its integer primary key (its views, JWTs and role tables rely on it).
+The seed's fields map as follows: `is_active` is FAB's `active` column (FAB reads
+it through its `is_active` property); `username` is kept equal to `email`,
+because people log in with their email address.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_appbuilder.security.sqla.models import User
+from sqlalchemy import Boolean, DateTime, Integer, event, func, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.types import str_enum
+
+
+class AuthProvider(enum.Enum):
+    LOCAL = "local"
+    LDAP = "ldap"
+
+
+class MsspUser(User):
+    __tablename__ = "ab_user"
+
+    failed_login_attempts: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default=text("0")
+    )
+    is_locked: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=text("false")
+    )
+    locked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_password_change_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    auth_provider: Mapped[AuthProvider] = mapped_column(
+        str_enum(AuthProvider, "auth_provider"),
+        nullable=False,
+        default=AuthProvider.LOCAL,
+        server_default=AuthProvider.LOCAL.value,
+    )
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now(), onupdate=func.now()
+    )
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+
+@event.listens_for(MsspUser, "before_insert")
+@event.listens_for(MsspUser, "before_update")
+def keep_username_equal_to_email(_mapper, _connection, user: MsspUser) -> None:
+    """Login is by email; FAB's username mirrors it on every path that saves a user."""
+    if user.email:
+        user.email = user.email.strip().lower()
+        user.username = user.email

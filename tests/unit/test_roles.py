@@ -1,0 +1,44 @@
+"""The declared role table."""
+
+from __future__ import annotations
+
+from app.security.roles import ACCOUNT_MANAGER, ADMIN, ENGINEER, MANAGER, granted
+
+
+def test_admin_gets_everything_including_unknown_resources():
+    assert granted(ADMIN, "can_delete", "Client")
+    assert granted(ADMIN, "can_list", "MsspUserView")
+    assert granted(ADMIN, "can_anything", "SomethingNew")
+
+
+def test_unknown_resources_are_admin_only():
+    for role in (MANAGER, ACCOUNT_MANAGER, ENGINEER):
+        assert not granted(role, "can_read", "SomethingNew")
+        assert not granted(role, "can_list", "MsspUserView")
+        assert not granted(role, "can_read", "Role")
+
+
+def test_manager_reads_but_does_not_write():
+    assert granted(MANAGER, "can_read", "Contract")
+    assert granted(MANAGER, "menu_access", "Clients")
+    assert not granted(MANAGER, "can_edit", "Contract")
+    assert not granted(MANAGER, "can_delete", "Client")
+
+
+def test_account_manager_owns_clients_and_contracts_but_not_hardware():
+    assert granted(ACCOUNT_MANAGER, "can_create", "Client")
+    assert granted(ACCOUNT_MANAGER, "can_edit", "Contract")
+    assert not granted(ACCOUNT_MANAGER, "can_edit", "HardwareAsset")
+    assert granted(ACCOUNT_MANAGER, "can_read", "HardwareAsset")
+
+
+def test_engineer_manages_licenses_and_hardware_but_not_contracts():
+    assert granted(ENGINEER, "can_create", "ClientLicense")
+    assert granted(ENGINEER, "can_edit", "HardwareAsset")
+    assert not granted(ENGINEER, "can_edit", "Contract")
+
+
+def test_everyone_may_see_and_edit_their_own_account():
+    for role in (MANAGER, ACCOUNT_MANAGER, ENGINEER):
+        assert granted(role, "can_userinfo", "MsspUserView")
+        assert granted(role, "can_this_form_post", "ResetMyPasswordView")
