@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTANCE := $(or $(MSSP_INSTANCE_DIR),instance)
 DEMO_ADMIN_EMAIL ?= admin@mssp.example
-DEMO_ADMIN_PASSWORD ?= demo-admin-password-2026
+DEMO_ADMIN_PASSWORD ?= orbit-lantern-2026
 SYSTEM_PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 export FLASK_APP := run.py
 
