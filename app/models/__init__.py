@@ -10,9 +10,20 @@ import importlib
 
 MODEL_MODULES: tuple[str, ...] = (
     "app.security.models",
+    "app.models.clients",
+    "app.models.catalog",
+    "app.models.contracts",
+    "app.models.licensing",
+    "app.models.hardware",
+    "app.models.finance",
+    "app.models.team",
+    "app.models.metrics",
+    "app.models.integrations",
+    "app.models.custom_fields",
 )
 
 
 def import_all_models() -> None:
+    """Import every model module (idempotent: Python caches modules)."""
     for module in MODEL_MODULES:
         importlib.import_module(module)

@@ -25,16 +25,18 @@ def current_user_id() -> int | None:
 
 class UUIDPrimaryKeyMixin:
     id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, primary_key=True, default=uuid.uuid4, server_default=text("gen_random_uuid()")
+        Uuid, primary_key=True, default=uuid.uuid4, server_default=text("gen_random_uuid()"),
+        sort_order=-100,  # first in the table, though mixin columns come last by default
     )
 
 
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), nullable=False, server_default=func.now()
+        DateTime(timezone=True), nullable=False, server_default=func.now(), sort_order=100
     )
     updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), nullable=False, server_default=func.now(), onupdate=func.now()
+        DateTime(timezone=True), nullable=False, server_default=func.now(), onupdate=func.now(),
+        sort_order=101,
     )
 
 
@@ -48,14 +50,14 @@ class ChangedByMixin:
     def created_by_id(cls) -> Mapped[int | None]:
         return mapped_column(
             Integer, ForeignKey("ab_user.id", ondelete="SET NULL"), nullable=True,
-            default=current_user_id, index=True,
+            default=current_user_id, index=True, sort_order=102,
         )
 
     @declared_attr
     def changed_by_id(cls) -> Mapped[int | None]:
         return mapped_column(
             Integer, ForeignKey("ab_user.id", ondelete="SET NULL"), nullable=True,
-            default=current_user_id, onupdate=current_user_id, index=True,
+            default=current_user_id, onupdate=current_user_id, index=True, sort_order=103,
         )
 
     # Lambdas: the columns exist on the mapped subclass only once it is mapped.
@@ -75,7 +77,9 @@ class VersionedMixin:
     (SQLAlchemy copies mixin columns before `__mapper_args__` is evaluated).
     """
 
-    version: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("1"))
+    version: Mapped[int] = mapped_column(
+        Integer, nullable=False, server_default=text("1"), sort_order=104
+    )
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:
@@ -89,5 +93,5 @@ class CustomFieldDataMixin:
     """
 
     custom_field_data: Mapped[dict[str, Any]] = mapped_column(
-        JSONB, nullable=False, default=dict, server_default=text("'{}'::jsonb")
+        JSONB, nullable=False, default=dict, server_default=text("'{}'::jsonb"), sort_order=105
     )

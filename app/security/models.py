@@ -15,7 +15,8 @@ from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import Boolean, DateTime, Integer, event, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.types import str_enum
+from app.models.mixins import CustomFieldDataMixin
+from app.models.types import custom_field_data_index, str_enum
 
 
 class AuthProvider(enum.Enum):
@@ -23,8 +24,10 @@ class AuthProvider(enum.Enum):
     LDAP = "ldap"
 
 
-class MsspUser(User):
+class MsspUser(CustomFieldDataMixin, User):
     __tablename__ = "ab_user"
+    # FAB's User declares extend_existing; keep it alongside our index.
+    __table_args__ = (custom_field_data_index("ab_user"), {"extend_existing": True})
 
     failed_login_attempts: Mapped[int] = mapped_column(
         Integer, nullable=False, default=0, server_default=text("0")
