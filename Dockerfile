@@ -22,4 +22,9 @@ USER mssp
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8080/health').status != 200)"
 ENTRYPOINT ["./docker-entrypoint.sh"]
+# The job scheduler (Jira/Grafana sync, daily snapshot, contract expiry, SLA breaches) is a
+# second container from this same image, never inside the gunicorn workers:
+#   docker run ... <image> flask mssp scheduler
+# A second scheduler started by mistake waits on a PostgreSQL advisory lock instead of
+# running jobs twice. Both containers need the same DATABASE_URL and MSSP_ENCRYPTION_KEYS.
 CMD ["gunicorn", "-c", "gunicorn.conf.py", "run:app"]

@@ -28,8 +28,10 @@ run: migrate
 	@echo "  MSSP Client Management on http://127.0.0.1:8080"
 	@echo "  Sign in as $(DEMO_ADMIN_EMAIL) with password $(DEMO_ADMIN_PASSWORD)"
 	@echo "  (demo users manager@, am@, engineer@mssp.example: password demo-password-2026)"
+	@echo "  (the job scheduler runs beside the web server and stops with it)"
 	@echo ""
-	$(BIN)/gunicorn -c gunicorn.conf.py run:app
+	$(BIN)/flask mssp scheduler & scheduler=$$!; trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
+		$(BIN)/gunicorn -c gunicorn.conf.py run:app
 
 test: install
 	$(BIN)/ruff check .

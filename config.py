@@ -9,13 +9,15 @@ created.
 
 from __future__ import annotations
 
+import json
 import os
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
 
-#: The development key; the production config refuses it.
-DEFAULT_SECRET_KEY = "dev-only-secret-key-change-me"
+#: The development key (32+ bytes: JWTs are signed with it); the production config refuses it.
+DEFAULT_SECRET_KEY = "dev-only-secret-key-change-me-before-production"
 MIN_SECRET_KEY_LENGTH = 32
 
 
@@ -32,6 +34,61 @@ def env_bool(name: str, default: bool) -> bool:
 
 def env_list(name: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+def env_number(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a number, got {value!r}") from None
+
+
+def env_int(name: str, default: int | None) -> int | None:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        return int(value.strip())
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a whole number, got {value!r}.") from None
+
+
+#: Flask-AppBuilder's AUTH_TYPE values (flask_appbuilder.const) by the names the environment uses.
+AUTH_TYPES = {"db": 1, "ldap": 2}
+
+#: Host names always accepted in the Host header: health checks and the local CLI use them.
+LOCAL_HOSTS = ("localhost", "127.0.0.1")
+
+#: Optional LDAP settings, read from the environment when set (see README, Authentication).
+LDAP_STRING_SETTINGS = (
+    "AUTH_LDAP_SERVER",
+    "AUTH_LDAP_SEARCH",
+    "AUTH_LDAP_SEARCH_FILTER",
+    "AUTH_LDAP_UID_FIELD",
+    "AUTH_LDAP_BIND_USER",
+    "AUTH_LDAP_BIND_PASSWORD",
+    "AUTH_LDAP_APPEND_DOMAIN",
+    "AUTH_LDAP_USERNAME_FORMAT",
+    "AUTH_LDAP_FIRSTNAME_FIELD",
+    "AUTH_LDAP_LASTNAME_FIELD",
+    "AUTH_LDAP_EMAIL_FIELD",
+    "AUTH_LDAP_GROUP_FIELD",
+    "AUTH_LDAP_TLS_CACERTDIR",
+    "AUTH_LDAP_TLS_CACERTFILE",
+    "AUTH_LDAP_TLS_CERTFILE",
+    "AUTH_LDAP_TLS_KEYFILE",
+    "AUTH_USER_REGISTRATION_ROLE",
+)
+LDAP_BOOL_SETTINGS = (
+    "AUTH_LDAP_USE_TLS",
+    "AUTH_LDAP_ALLOW_SELF_SIGNED",
+    "AUTH_LDAP_TLS_DEMAND",
+    "AUTH_USER_REGISTRATION",
+    "AUTH_ROLES_SYNC_AT_LOGIN",
+)
 
 
 class BaseConfig:
@@ -55,18 +112,36 @@ class BaseConfig:
     FAB_API_SWAGGER_UI = True
     # OWASP ASVS 5.0 appendix C: PBKDF2-SHA256 with at least 600,000 iterations.
     FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:600000"
-    AUTH_TYPE = 1  # flask_appbuilder.const.AUTH_DB
     AUTH_ROLE_ADMIN = "Admin"
     AUTH_ROLE_PUBLIC = "Public"
     AUTH_USERNAME_CI = True
-    RATELIMIT_ENABLED = False
+    # Our own policy (app.services.passwords) replaces FAB's composition rules.
+    FAB_PASSWORD_COMPLEXITY_ENABLED = False
+
+    # Login throttling per client IP, one bucket shared by the form and the API login
+    # (app.security.rate_limits). FAB's AUTH_RATE_LIMITED stays off: it would add a
+    # second, form-only limit.
+    RATELIMIT_ENABLED = True
+    # Retry-After is sent with the 429 only (app.security.rate_limits).
+    RATELIMIT_HEADERS_ENABLED = False
+    RATELIMIT_KEY_PREFIX = "mssp"
+    AUTH_RATE_LIMITED = False
+    LOGIN_RATE_LIMIT_DEFAULT = "10 per minute"
 
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     SECURE_COOKIES_DEFAULT = False
+    #: Production refuses to start without MSSP_TRUSTED_HOSTS.
+    TRUSTED_HOSTS_REQUIRED = False
+    # Defaults of the outbound HTTP retry policy of the sync; tests shrink them.
+    HTTP_MAX_ATTEMPTS = 4
+    HTTP_BACKOFF_INITIAL = 1.0
+    HTTP_BACKOFF_MAX = 30.0
+    HTTP_RETRY_BUDGET_SECONDS = 120.0
 
     def __init__(self) -> None:
         self.SECRET_KEY = os.environ.get("SECRET_KEY") or DEFAULT_SECRET_KEY
@@ -80,9 +155,131 @@ class BaseConfig:
         self.MSSP_ENCRYPTION_KEYS = env_list("MSSP_ENCRYPTION_KEYS")
         self.SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", self.SECURE_COOKIES_DEFAULT)
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self._read_login_security()
+        self._read_sessions()
+        self._read_hosts()
+        self._read_authentication()
+        self._init_sync_settings()
+        self._read_alert_settings()
+
+    def _init_sync_settings(self) -> None:
+        """Outbound HTTP and scheduler settings of the Jira/Grafana sync (see README)."""
+        #: Networks or addresses outbound requests may reach although they are link-local
+        #: or cloud metadata (blocked by default), comma separated CIDRs.
+        self.MSSP_OUTBOUND_ALLOWLIST = env_list("MSSP_OUTBOUND_ALLOWLIST")
+        #: Attempts per HTTP request (1 = no retry) on timeouts, connection errors, 5xx, 429.
+        self.MSSP_HTTP_MAX_ATTEMPTS = int(env_number("MSSP_HTTP_MAX_ATTEMPTS", self.HTTP_MAX_ATTEMPTS))
+        #: Exponential backoff between attempts: first wait and cap, seconds.
+        self.MSSP_HTTP_BACKOFF_INITIAL = env_number("MSSP_HTTP_BACKOFF_INITIAL", self.HTTP_BACKOFF_INITIAL)
+        self.MSSP_HTTP_BACKOFF_MAX = env_number("MSSP_HTTP_BACKOFF_MAX", self.HTTP_BACKOFF_MAX)
+        #: A request (all its attempts and waits, Retry-After included) gives up after this.
+        self.MSSP_HTTP_RETRY_BUDGET_SECONDS = env_number(
+            "MSSP_HTTP_RETRY_BUDGET_SECONDS", self.HTTP_RETRY_BUDGET_SECONDS
+        )
+        #: Pages fetched per query run at most; the run fails beyond it rather than truncate.
+        self.MSSP_SYNC_PAGE_CAP = int(env_number("MSSP_SYNC_PAGE_CAP", 200))
+        #: A whole run (all its pages and clients) gives up after this many seconds.
+        self.MSSP_SYNC_RUN_BUDGET_SECONDS = env_number("MSSP_SYNC_RUN_BUDGET_SECONDS", 900)
+        #: "Run now" from a screen or the API waits at most this long (below gunicorn's timeout).
+        self.MSSP_SYNC_WEB_RUN_BUDGET_SECONDS = env_number("MSSP_SYNC_WEB_RUN_BUDGET_SECONDS", 45)
+        #: Records asked for per page (servers may cap it lower).
+        self.MSSP_SYNC_PAGE_SIZE = int(env_number("MSSP_SYNC_PAGE_SIZE", 100))
+        #: `{since}` on a query's first run: this many hours back.
+        self.MSSP_SYNC_INITIAL_LOOKBACK_HOURS = env_number("MSSP_SYNC_INITIAL_LOOKBACK_HOURS", 24)
+        #: `{since}` later: the last successful run's start, minus this overlap.
+        self.MSSP_SYNC_OVERLAP_MINUTES = env_number("MSSP_SYNC_OVERLAP_MINUTES", 5)
+        #: After this many failed runs in a row a query shows as failing and backs off.
+        self.MSSP_SYNC_FAILURE_THRESHOLD = int(env_number("MSSP_SYNC_FAILURE_THRESHOLD", 3))
+        #: The longest a failing query waits between scheduled attempts, minutes.
+        self.MSSP_SYNC_MAX_BACKOFF_MINUTES = env_number("MSSP_SYNC_MAX_BACKOFF_MINUTES", 24 * 60)
+        #: The scheduler's PostgreSQL advisory lock key; a second scheduler waits on it.
+        self.MSSP_SCHEDULER_LOCK_KEY = int(env_number("MSSP_SCHEDULER_LOCK_KEY", 7_305_211_008))
+        #: How often a waiting scheduler retries the lock, and the leader re-reads the queries.
+        self.MSSP_SCHEDULER_LOCK_POLL_SECONDS = env_number("MSSP_SCHEDULER_LOCK_POLL_SECONDS", 10)
+        self.MSSP_SCHEDULER_RELOAD_SECONDS = env_number("MSSP_SCHEDULER_RELOAD_SECONDS", 60)
+
+    def _read_alert_settings(self) -> None:
+        """Alert e-mails (app.services.alert_email): off unless MSSP_SMTP_HOST is set."""
+        #: The address people open the app at; the links in alert e-mails start with it.
+        self.MSSP_BASE_URL = (os.environ.get("MSSP_BASE_URL") or "http://127.0.0.1:8080").rstrip("/")
+        self.MSSP_SMTP_HOST = os.environ.get("MSSP_SMTP_HOST") or None
+        self.MSSP_SMTP_PORT = env_int("MSSP_SMTP_PORT", None)  # None: 465 with SSL, else 25/587
+        self.MSSP_SMTP_USERNAME = os.environ.get("MSSP_SMTP_USERNAME") or None
+        self.MSSP_SMTP_PASSWORD = os.environ.get("MSSP_SMTP_PASSWORD") or None
+        self.MSSP_SMTP_STARTTLS = env_bool("MSSP_SMTP_STARTTLS", False)
+        self.MSSP_SMTP_SSL = env_bool("MSSP_SMTP_SSL", False)
+        self.MSSP_SMTP_FROM = os.environ.get("MSSP_SMTP_FROM") or "mssp-alerts@localhost"
+        self.MSSP_SMTP_TIMEOUT = env_number("MSSP_SMTP_TIMEOUT", 30)
+        #: Attempts per digest within one run, with a doubling wait from MSSP_SMTP_RETRY_SECONDS.
+        self.MSSP_SMTP_MAX_ATTEMPTS = int(env_number("MSSP_SMTP_MAX_ATTEMPTS", 3))
+        self.MSSP_SMTP_RETRY_SECONDS = env_number("MSSP_SMTP_RETRY_SECONDS", 5)
+        #: A digest that failed is tried again by the runs of this many following days.
+        self.MSSP_ALERT_EMAIL_RETRY_DAYS = int(env_number("MSSP_ALERT_EMAIL_RETRY_DAYS", 2))
+
+    def _read_login_security(self) -> None:
+        #: Consecutive failures that lock an account (app.services.login_security).
+        self.MSSP_MAX_FAILED_LOGINS = env_int("MSSP_MAX_FAILED_LOGINS", 5)
+        #: Minutes after which a lock lifts by itself; None: only an admin unlocks.
+        self.MSSP_LOCKOUT_MINUTES = env_int("MSSP_LOCKOUT_MINUTES", None) or None
+        self.MSSP_LOGIN_RATE_LIMIT = (
+            os.environ.get("MSSP_LOGIN_RATE_LIMIT") or self.LOGIN_RATE_LIMIT_DEFAULT
+        )
+        #: memory:// counts per process; use redis://host:6379/0 when several workers serve.
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
+
+    def _read_sessions(self) -> None:
+        self.MSSP_SESSION_IDLE_MINUTES = env_int("MSSP_SESSION_IDLE_MINUTES", 30)
+        self.MSSP_SESSION_MAX_HOURS = env_int("MSSP_SESSION_MAX_HOURS", 12)
+        # The signed cookie itself is refused past the absolute lifetime; the idle
+        # timeout, logout and locks are checked per request (app.security.sessions).
+        self.PERMANENT_SESSION_LIFETIME = timedelta(hours=self.MSSP_SESSION_MAX_HOURS)
+        # "strong": a session cookie replayed from another IP address or browser is dropped.
+        self.SESSION_PROTECTION = "strong"
+
+    def _read_hosts(self) -> None:
+        #: Host names the app answers to; any other Host header gets 400. "*": any.
+        self.MSSP_TRUSTED_HOSTS = env_list("MSSP_TRUSTED_HOSTS")
+        if "*" in self.MSSP_TRUSTED_HOSTS:
+            self.TRUSTED_HOSTS = None
+        else:
+            self.TRUSTED_HOSTS = [*LOCAL_HOSTS, *self.MSSP_TRUSTED_HOSTS]
+        #: Reverse proxies in front of the app whose X-Forwarded-* headers are believed.
+        self.MSSP_TRUSTED_PROXY_COUNT = env_int("MSSP_TRUSTED_PROXY_COUNT", 0)
+
+    def _read_authentication(self) -> None:
+        auth_type = (os.environ.get("AUTH_TYPE") or "db").strip().lower()
+        if auth_type not in AUTH_TYPES:
+            raise ConfigurationError(
+                f"AUTH_TYPE={auth_type!r} is not supported; use one of: {', '.join(AUTH_TYPES)}."
+            )
+        self.AUTH_TYPE = AUTH_TYPES[auth_type]
+        for name in LDAP_STRING_SETTINGS:
+            if os.environ.get(name):
+                setattr(self, name, os.environ[name])
+        for name in LDAP_BOOL_SETTINGS:
+            if os.environ.get(name):
+                setattr(self, name, env_bool(name, False))
+        if os.environ.get("AUTH_ROLES_MAPPING"):
+            try:
+                self.AUTH_ROLES_MAPPING = json.loads(os.environ["AUTH_ROLES_MAPPING"])
+            except ValueError:
+                raise ConfigurationError(
+                    'AUTH_ROLES_MAPPING must be JSON, e.g. {"cn=admins,ou=groups,dc=example,dc=com": '
+                    '["Admin"]}.'
+                ) from None
 
     def validate(self) -> None:
         """Raise ConfigurationError when a setting makes this environment unsafe."""
+        if self.AUTH_TYPE == AUTH_TYPES["ldap"] and not getattr(self, "AUTH_LDAP_SERVER", None):
+            raise ConfigurationError(
+                "AUTH_TYPE=ldap needs AUTH_LDAP_SERVER (e.g. ldaps://ldap.example.com:636)."
+            )
+        if self.TRUSTED_HOSTS_REQUIRED and not self.MSSP_TRUSTED_HOSTS:
+            raise ConfigurationError(
+                "MSSP_TRUSTED_HOSTS must name the host names the app is served under "
+                "(comma separated, e.g. mssp.example.com); requests with any other Host "
+                "header are refused. Use * to accept any host (not recommended)."
+            )
 
 
 class DevelopmentConfig(BaseConfig):
@@ -101,11 +298,20 @@ class TestingConfig(BaseConfig):
     EMBEDDED_DATABASE_DEFAULT = "mssp_test"
     # Cheap hashing keeps the suite fast; the production method is asserted separately.
     FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    # Tiny retry waits keep the sync tests fast; the policy itself is the same.
+    HTTP_MAX_ATTEMPTS = 3
+    HTTP_BACKOFF_INITIAL = 0.01
+    HTTP_BACKOFF_MAX = 0.05
+    HTTP_RETRY_BUDGET_SECONDS = 10.0
+    # The limiter stays on, with a limit no ordinary test reaches; the rate-limit
+    # tests lower it on their own.
+    LOGIN_RATE_LIMIT_DEFAULT = "10000 per minute"
 
 
 class ProductionConfig(BaseConfig):
     ENV_NAME = "production"
     SECURE_COOKIES_DEFAULT = True
+    TRUSTED_HOSTS_REQUIRED = True
 
     def __init__(self) -> None:
         super().__init__()
@@ -120,6 +326,7 @@ class ProductionConfig(BaseConfig):
                 "characters in production; generate one with "
                 "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
             )
+        super().validate()
 
 
 CONFIGS: dict[str, type[BaseConfig]] = {

@@ -23,6 +23,9 @@ def create_app(config: BaseConfig | dict[str, Any] | str | None = None) -> Flask
     init_database(app)
     init_extensions(app)
     init_security(app)
+    init_web_security(app)
+    init_business_rules(app)
+    init_audit_trail(app)
     init_views(app)
     init_apis(app)
     init_cli(app)
@@ -78,6 +81,40 @@ def init_security(app: Flask) -> None:
     appbuilder = AppBuilder(update_perms=False)
     with app.app_context():
         appbuilder.init_app(app, db.session)
+
+
+def init_web_security(app: Flask) -> None:
+    """What FAB leaves to us: session limits, request guards, headers, 429s, audit hooks."""
+    from app.security.audit_hooks import init_audit_hooks
+    from app.security.headers import init_security_headers
+    from app.security.rate_limits import init_rate_limit_responses
+    from app.security.request_guards import init_request_guards
+    from app.security.request_info import init_request_ids
+    from app.security.sessions import init_sessions
+
+    init_sessions(app)
+    init_request_guards(app)
+    init_request_ids(app)
+    init_security_headers(app)
+    init_rate_limit_responses(app)
+    init_audit_hooks(app)
+
+
+def init_business_rules(app: Flask) -> None:
+    """The business rules run on every flush (see app/services/rules_registry.py)."""
+    from app.services.rules_registry import init_business_rules as register
+
+    register(app)
+
+
+def init_audit_trail(app: Flask) -> None:
+    """Every flush and bulk statement writes the audit trail (app/services/audit_capture.py).
+
+    After the business rules: the audit sees what the rules settled.
+    """
+    from app.services.audit_capture import init_audit_capture
+
+    init_audit_capture(app)
 
 
 def init_views(app: Flask) -> None:

@@ -6,4 +6,44 @@ from flask_appbuilder import AppBuilder
 
 
 def register_apis(appbuilder: AppBuilder) -> None:
-    """Register the model REST APIs (added with the data model)."""
+    """Register the model REST APIs; other APIs (integrations) add one line each below."""
+    from app.api.alerts import register_alert_apis
+    from app.api.audit import register_audit_api
+    from app.api.integrations import register_integration_apis
+
+    register_domain_apis(appbuilder)
+    register_integration_apis(appbuilder)
+    register_alert_apis(appbuilder)
+    register_audit_api(appbuilder)
+
+
+def register_domain_apis(appbuilder: AppBuilder) -> None:
+    """`/api/v1/<resource>/` for every entity of issue 4."""
+    from app.api.catalog import ServiceApi
+    from app.api.clients import ClientApi
+    from app.api.contracts import ContractApi, ProposalApi, ServiceScopeApi
+    from app.api.custom_fields import CustomFieldApi
+    from app.api.finance import FinancialTransactionApi
+    from app.api.hardware import HardwareAssetApi, HardwareAssignmentApi
+    from app.api.licensing import ClientLicenseApi, LicensePoolApi
+    from app.api.metrics import ServiceMetricApi, SLAMetricApi, TicketSummaryApi
+    from app.api.team import TeamAssignmentApi
+
+    for api in (
+        ClientApi,
+        ContractApi,
+        ServiceApi,
+        ServiceScopeApi,
+        ProposalApi,
+        LicensePoolApi,
+        ClientLicenseApi,
+        HardwareAssetApi,
+        HardwareAssignmentApi,
+        FinancialTransactionApi,
+        TeamAssignmentApi,
+        SLAMetricApi,
+        TicketSummaryApi,
+        ServiceMetricApi,
+        CustomFieldApi,
+    ):
+        appbuilder.add_api(api)

@@ -39,15 +39,24 @@ def mssp() -> None:
 @mssp.command("init")
 @click.option("--admin-email", envvar="MSSP_ADMIN_EMAIL", default=None, help="First admin's email.")
 @click.option("--admin-password", envvar="MSSP_ADMIN_PASSWORD", default=None, help="First admin's password.")
+@click.option(
+    "--reset-roles",
+    is_flag=True,
+    default=False,
+    help="Make the built-in roles exactly the declared defaults again (undoes admins' edits to them).",
+)
 @with_appcontext
 @requires_migrated_database
-def init_command(admin_email: str | None, admin_password: str | None) -> None:
-    """Apply roles and permissions; create the first admin if there is none."""
+def init_command(admin_email: str | None, admin_password: str | None, reset_roles: bool) -> None:
+    """Add missing roles and permissions (never undoing an admin's change); create the first admin.
+
+    With --reset-roles, the built-in roles are reset to the declared defaults.
+    """
     from app.security.sync import sync_roles
     from app.services.users import create_user
 
     appbuilder = current_app.appbuilder
-    report = sync_roles(appbuilder)
+    report = sync_roles(appbuilder, reset=reset_roles)
     for role in report.created_roles:
         click.echo(f"created role {role}")
     for role, count in report.granted.items():

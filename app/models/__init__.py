@@ -19,7 +19,10 @@ MODEL_MODULES: tuple[str, ...] = (
     "app.models.team",
     "app.models.metrics",
     "app.models.integrations",
+    "app.models.sync",
     "app.models.custom_fields",
+    "app.models.audit",
+    "app.models.alerts",
 )
 
 

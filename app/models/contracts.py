@@ -19,6 +19,7 @@ from sqlalchemy import (
     Connection,
     Date,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -227,6 +228,11 @@ class Proposal(
         non_negative("proposed_value"),
         CheckConstraint("document_version >= 1", name="document_version_positive"),
         UniqueConstraint("service_scope_id", "proposal_type", "document_version"),
+        # Business rules (migration 0006): at most one ACCEPTED proposal per (scope, type).
+        Index(
+            "uq_proposals_one_accepted", "service_scope_id", "proposal_type", unique=True,
+            postgresql_where=text("status = 'accepted'"),
+        ),
         custom_field_data_index("proposals"),
     )
 

@@ -115,6 +115,8 @@ class ClientHardwareAssignment(
         Date, nullable=False, server_default=text("CURRENT_DATE"), index=True
     )
     return_date: Mapped[date | None] = mapped_column(Date, index=True)
+    # Alerts (migration 0008): an open assignment past this date raises a hardware_overdue alert.
+    expected_return_date: Mapped[date | None] = mapped_column(Date, index=True)
     status: Mapped[HardwareAssignmentStatus] = mapped_column(
         str_enum(HardwareAssignmentStatus, "hardware_assignment_status"),
         nullable=False, default=HardwareAssignmentStatus.ACTIVE,

@@ -6,7 +6,7 @@ import enum
 import uuid
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -33,6 +33,14 @@ class ClientTeamAssignment(UUIDPrimaryKeyMixin, TimestampMixin, ChangedByMixin, 
     __tablename__ = "client_team_assignments"
     __table_args__ = (
         UniqueConstraint("user_id", "client_id", "assignment_role"),
+        # Business rules (migration 0006): one holder per client of each lead role;
+        # kept in sync with app.services.team.SINGLE_HOLDER_ROLES.
+        Index(
+            "uq_client_team_assignments_single_holder", "client_id", "assignment_role", unique=True,
+            postgresql_where=text(
+                "assignment_role IN ('account_manager', 'service_delivery_manager', 'lead_engineer')"
+            ),
+        ),
     )
 
     user_id: Mapped[int] = mapped_column(

@@ -1,10 +1,15 @@
 """The roles of the seed, and what each may do, declared as data.
 
-Resources are Flask-AppBuilder view-menu names. Our views collapse FAB's many
+Resources are Flask-AppBuilder view-menu names. Our views and APIs collapse FAB's many
 permission names to `can_read`, `can_create`, `can_edit`, `can_delete` (Airflow's
-habit), so a grant reads like a sentence. `ALL_RESOURCES` ("*") stands for every
-business resource in DOMAIN_RESOURCES. `flask mssp init` applies this table to the
-database; it is authoritative for every role but Admin, which gets everything.
+habit) and share one resource per entity (the screen and the REST API of clients are
+both "Client"), so a grant reads like a sentence. `flask mssp init` applies this table:
+it adds what is missing and never undoes an admin's change; `--reset-roles` makes the
+built-in roles exactly this table again. Admin gets everything.
+
+Menus follow the screens: a role sees a menu entry when it may read the screen behind
+it, and a menu category when it sees one of its entries (app.security.sync derives
+these `menu_access` grants from the live menu).
 """
 
 from __future__ import annotations
@@ -24,36 +29,38 @@ MANAGER = "Manager"
 ACCOUNT_MANAGER = "Account Manager"
 ENGINEER = "Engineer"
 
+#: Clients and what is sold to them.
+CLIENT_RESOURCES = ("Client", "Contract", "ServiceScope", "Proposal")
+#: The service catalog.
+CATALOG_RESOURCES = ("Service",)
+#: License pools, hardware and their assignments to clients.
+ASSET_RESOURCES = ("LicensePool", "ClientLicense", "HardwareAsset", "ClientHardwareAssignment")
+FINANCE_RESOURCES = ("FinancialTransaction",)
+TEAM_RESOURCES = ("ClientTeamAssignment",)
+#: SLA results, tickets, service metrics, snapshots.
+OPERATIONS_RESOURCES = (
+    "SLAMetric",
+    "TicketSummary",
+    "ServicePerformanceMetric",
+    "ClientSubscriptionSnapshot",
+)
+DASHBOARD_RESOURCES = ("Dashboard", "Dashboards")
+#: The audit log screen and the `audit_event` API (read-only; Manager reads through "*").
+AUDIT_RESOURCES = ("AuditEvent",)
+
 #: The business resources (view permission names and menu names) other roles may
-#: be granted. Anything else FAB registers (users, roles, permissions, API keys,
-#: whatever a future FAB adds) stays with Admin: unknown means admin-only.
+#: be granted. Anything else FAB registers (users, roles, permissions, custom fields,
+#: data sources, whatever a future FAB adds) stays with Admin: unknown means admin-only.
 DOMAIN_RESOURCES: frozenset[str] = frozenset(
     {
-        "Client",
-        "Contract",
-        "ServiceScope",
-        "Service",
-        "Proposal",
-        "LicensePool",
-        "ClientLicense",
-        "HardwareAsset",
-        "ClientHardwareAssignment",
-        "FinancialTransaction",
-        "ClientTeamAssignment",
-        "SLAMetric",
-        "TicketSummary",
-        "ServicePerformanceMetric",
-        "ClientSubscriptionSnapshot",
-        "Dashboard",
-        # menu categories
-        "Clients",
-        "Sales",
-        "Contracts & Services",
-        "Licenses & Assets",
-        "Finance",
-        "Team",
-        "Operations",
-        "Dashboards",
+        *CLIENT_RESOURCES,
+        *CATALOG_RESOURCES,
+        *ASSET_RESOURCES,
+        *FINANCE_RESOURCES,
+        *TEAM_RESOURCES,
+        *OPERATIONS_RESOURCES,
+        *DASHBOARD_RESOURCES,
+        *AUDIT_RESOURCES,
     }
 )
 
@@ -67,31 +74,47 @@ SELF_SERVICE = frozenset(
         ("can_this_form_post", "ResetMyPasswordView"),
         ("can_this_form_get", "UserInfoEditView"),
         ("can_this_form_post", "UserInfoEditView"),
+        # Their own alerts (the bell, the list, mark read, muted kinds): app.views.alerts.
+        ("can_read", "Alert"),
+        ("can_edit", "Alert"),
     }
 )
 
+
+def _each(resources: tuple[str, ...], actions: frozenset[str]) -> dict[str, frozenset[str]]:
+    return {resource: actions for resource in resources}
+
+
 #: role -> {resource: actions}. Later entries for a resource widen earlier ones.
 ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
-    MANAGER: {ALL_RESOURCES: READ},
-    ACCOUNT_MANAGER: {
+    MANAGER: {
         ALL_RESOURCES: READ,
-        "Client": FULL,
-        "Contract": FULL,
-        "ServiceScope": FULL,
-        "Proposal": FULL,
-        "ClientTeamAssignment": FULL,
-        "FinancialTransaction": WRITE,
+        **_each(TEAM_RESOURCES, READ | EDIT),
+    },
+    ACCOUNT_MANAGER: {
+        **_each(CLIENT_RESOURCES, WRITE),
+        **_each(CATALOG_RESOURCES, READ),
+        **_each(ASSET_RESOURCES, READ),
+        # Only the rows of the clients they are assigned to: see ROW_FILTERED.
+        **_each(FINANCE_RESOURCES, READ),
+        **_each(TEAM_RESOURCES, READ),
+        **_each(OPERATIONS_RESOURCES, READ),
+        **_each(DASHBOARD_RESOURCES, READ),
     },
     ENGINEER: {
-        ALL_RESOURCES: READ,
-        "LicensePool": FULL,
-        "ClientLicense": FULL,
-        "HardwareAsset": FULL,
-        "ClientHardwareAssignment": FULL,
-        "TicketSummary": WRITE,
-        "SLAMetric": WRITE,
-        "ServicePerformanceMetric": WRITE,
+        **_each(CLIENT_RESOURCES, READ),
+        **_each(CATALOG_RESOURCES, READ),
+        **_each(ASSET_RESOURCES, WRITE),
+        **_each(TEAM_RESOURCES, READ),
+        **_each(OPERATIONS_RESOURCES, READ),
+        **_each(DASHBOARD_RESOURCES, READ),
     },
+}
+
+#: role -> resources it reads only for the clients its people are assigned to
+#: (ClientTeamAssignment). Applied as a row filter in the screens and the API.
+ROW_FILTERED: dict[str, frozenset[str]] = {
+    ACCOUNT_MANAGER: frozenset(FINANCE_RESOURCES),
 }
 
 ROLE_NAMES = (ADMIN, MANAGER, ACCOUNT_MANAGER, ENGINEER)

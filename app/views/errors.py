@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, request
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 
 from app.db.readiness import first_line
@@ -22,3 +23,10 @@ def register_error_handlers(app: Flask) -> None:
         if request.path.startswith("/api/"):
             return jsonify(message=message), 503
         return message, 503
+
+    @app.errorhandler(CSRFError)
+    def csrf_refused(error: CSRFError):
+        """API callers get JSON (the screens keep Flask-WTF's page)."""
+        if request.path.startswith("/api/"):
+            return jsonify(message=f"CSRF check failed: {error.description}"), 400
+        return error

@@ -25,7 +25,19 @@ def role_permissions(app) -> dict[str, set[str]]:
 BOSS = ("--admin-email", "boss@mssp.example", "--admin-password", "a long enough passphrase")
 
 
-def test_init_is_idempotent_and_restores_tampered_roles(app, db_connection):
+def tamper_with_manager(app) -> None:
+    """An admin, in the Roles screen, gives Managers the Users screen and takes Contracts away."""
+    with app.app_context():
+        from app.extensions import db
+
+        sm = app.appbuilder.sm
+        manager = sm.find_role(MANAGER)
+        manager.permissions.append(sm.find_permission_view_menu("can_list", "MsspUserView"))
+        manager.permissions.remove(sm.find_permission_view_menu("can_read", "Contract"))
+        db.session.commit()
+
+
+def test_init_is_idempotent_and_never_undoes_an_admins_change(app, db_connection):
     first = run(app, "init", *BOSS)
     assert first.exit_code == 0, first.output
     assert "created admin boss@mssp.example" in first.output
@@ -37,18 +49,41 @@ def test_init_is_idempotent_and_restores_tampered_roles(app, db_connection):
     assert "admin boss@mssp.example already exists" in second.output
     assert role_permissions(app) == before
 
-    # Someone grants a Manager the Users screen by hand: init takes it back.
+    tamper_with_manager(app)
+    third = run(app, "init")
+    assert third.exit_code == 0, third.output
+    assert "roles and permissions already up to date" in third.output
+    manager = role_permissions(app)[MANAGER]
+    assert "can list on MsspUserView" in manager
+    assert "can read on Contract" not in manager
+
+
+def test_init_adds_the_permissions_of_a_new_screen(app, db_connection):
+    """A permission that did not exist before (a screen added since) is granted as declared."""
     with app.app_context():
         from app.extensions import db
 
         sm = app.appbuilder.sm
-        pv = sm.find_permission_view_menu("can_list", "MsspUserView")
-        manager = sm.find_role(MANAGER)
-        manager.permissions.append(pv)
+        pv = sm.find_permission_view_menu("can_read", "Contract")
+        for role in sm.get_all_roles():
+            if pv in role.permissions:
+                role.permissions.remove(pv)
+        db.session.delete(pv)
         db.session.commit()
-    third = run(app, "init")
-    assert "role Manager: 0 permission(s) granted, 1 revoked" in third.output
-    assert role_permissions(app) == before
+    result = run(app, "init")
+    assert result.exit_code == 0, result.output
+    permissions = role_permissions(app)
+    for role in (ADMIN, MANAGER, ACCOUNT_MANAGER, ENGINEER):
+        assert "can read on Contract" in permissions[role], role
+
+
+def test_reset_roles_restores_the_declared_defaults(app, db_connection):
+    defaults = role_permissions(app)
+    tamper_with_manager(app)
+    result = run(app, "init", "--reset-roles")
+    assert result.exit_code == 0, result.output
+    assert "role Manager: 1 permission(s) granted, 1 revoked" in result.output
+    assert role_permissions(app) == defaults
 
 
 def test_init_creates_the_admin_from_environment_variables(app, db_connection):

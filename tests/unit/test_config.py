@@ -72,10 +72,81 @@ def test_create_app_refuses_to_start_in_production_without_a_key(monkeypatch):
 
 def test_production_accepts_a_long_random_key_and_secures_cookies(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "x9" * 20)
+    monkeypatch.setenv("MSSP_TRUSTED_HOSTS", "mssp.example.com")
     config = config_for("production")
     config.validate()
     assert config.SESSION_COOKIE_SECURE is True
+    assert config.SESSION_COOKIE_HTTPONLY is True
+    assert config.SESSION_COOKIE_SAMESITE == "Lax"
+    assert config.SESSION_PROTECTION == "strong"
+    assert config.TRUSTED_HOSTS == ["localhost", "127.0.0.1", "mssp.example.com"]
+
+
+def test_production_refuses_to_start_without_trusted_hosts(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "x9" * 20)
+    monkeypatch.delenv("MSSP_TRUSTED_HOSTS", raising=False)
+    with pytest.raises(ConfigurationError, match="MSSP_TRUSTED_HOSTS must name the host names"):
+        config_for("production").validate()
+    monkeypatch.setenv("MSSP_TRUSTED_HOSTS", "*")
+    config = config_for("production")
+    config.validate()
+    assert config.TRUSTED_HOSTS is None
 
 
 def test_password_hashing_meets_owasp_in_production():
-    assert config_for("production").FAB_PASSWORD_HASH_METHOD == "pbkdf2:sha256:600000"
+    method, iterations = config_for("production").FAB_PASSWORD_HASH_METHOD.rsplit(":", 1)
+    assert method == "pbkdf2:sha256"
+    assert int(iterations) >= 600_000
+
+
+def test_login_security_settings_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("MSSP_MAX_FAILED_LOGINS", "3")
+    monkeypatch.setenv("MSSP_LOCKOUT_MINUTES", "15")
+    monkeypatch.setenv("MSSP_LOGIN_RATE_LIMIT", "5 per minute")
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("MSSP_SESSION_IDLE_MINUTES", "10")
+    config = config_for("development")
+    assert config.MSSP_MAX_FAILED_LOGINS == 3
+    assert config.MSSP_LOCKOUT_MINUTES == 15
+    assert config.MSSP_LOGIN_RATE_LIMIT == "5 per minute"
+    assert config.RATELIMIT_STORAGE_URI == "redis://127.0.0.1:6379/0"
+    assert config.RATELIMIT_ENABLED is True
+    assert config.MSSP_SESSION_IDLE_MINUTES == 10
+    assert config.PERMANENT_SESSION_LIFETIME.total_seconds() == 12 * 3600
+
+
+def test_lockout_defaults_to_five_failures_and_admin_unlock_only(monkeypatch):
+    for name in ("MSSP_MAX_FAILED_LOGINS", "MSSP_LOCKOUT_MINUTES", "MSSP_LOGIN_RATE_LIMIT"):
+        monkeypatch.delenv(name, raising=False)
+    config = config_for("development")
+    assert config.MSSP_MAX_FAILED_LOGINS == 5
+    assert config.MSSP_LOCKOUT_MINUTES is None
+    assert config.MSSP_LOGIN_RATE_LIMIT == "10 per minute"
+    assert config.MSSP_SESSION_IDLE_MINUTES == 30
+
+
+def test_ldap_settings_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("AUTH_TYPE", "ldap")
+    monkeypatch.setenv("AUTH_LDAP_SERVER", "ldaps://ldap.example.com")
+    monkeypatch.setenv("AUTH_LDAP_SEARCH", "ou=people,dc=example,dc=com")
+    monkeypatch.setenv("AUTH_LDAP_UID_FIELD", "mail")
+    monkeypatch.setenv("AUTH_LDAP_USE_TLS", "false")
+    monkeypatch.setenv("AUTH_ROLES_MAPPING", '{"cn=mssp-admins,ou=groups,dc=example,dc=com": ["Admin"]}')
+    config = config_for("development")
+    config.validate()
+    assert config.AUTH_TYPE == 2
+    assert config.AUTH_LDAP_SERVER == "ldaps://ldap.example.com"
+    assert config.AUTH_LDAP_SEARCH == "ou=people,dc=example,dc=com"
+    assert config.AUTH_LDAP_UID_FIELD == "mail"
+    assert config.AUTH_LDAP_USE_TLS is False
+    assert config.AUTH_ROLES_MAPPING == {"cn=mssp-admins,ou=groups,dc=example,dc=com": ["Admin"]}
+
+
+def test_ldap_without_a_server_is_refused(monkeypatch):
+    monkeypatch.setenv("AUTH_TYPE", "ldap")
+    monkeypatch.delenv("AUTH_LDAP_SERVER", raising=False)
+    with pytest.raises(ConfigurationError, match="AUTH_LDAP_SERVER"):
+        config_for("development").validate()
+    monkeypatch.setenv("AUTH_TYPE", "kerberos")
+    with pytest.raises(ConfigurationError, match="AUTH_TYPE='kerberos' is not supported"):
+        config_for("development")

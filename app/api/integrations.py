@@ -1,0 +1,248 @@
+"""/api/v1/data_source/, /data_source_query/, /client_source_mapping/, /sync_run/, /job_run/ (Admin only).
+
+Credentials are write-only: send them as `"credentials": {"password": "..."}` in a
+POST or PUT of a data source (the mask "********" keeps a stored value, "" clears
+it); no response ever contains them, only `GET /data_source/<id>/credentials`
+says which are set, masked. `POST /data_source/<id>/test_connection` and
+`POST /data_source_query/<id>/run` are the screens' actions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, g
+from flask_appbuilder.api import expose, safe
+from flask_appbuilder.security.decorators import permission_name, protect
+
+from app.api.base import API_PERMISSIONS, MsspModelRestApi
+from app.extensions import db
+from app.models.integrations import DataSourceQuery, ExternalDataSource
+from app.models.sync import ClientSourceMapping, JobRun, SyncRun
+from app.services import sync as sync_service
+from app.services.data_sources import (
+    config_problems,
+    cron_problems,
+    masked_credentials,
+    query_problems,
+    set_credentials,
+)
+from app.services.errors import ValidationFailed
+from app.views.datamodel import MsspSQLAInterface
+
+READ_ONLY_ROUTES = {"get", "get_list", "info"}
+
+SOURCE_COLUMNS = [
+    "name",
+    "source_type",
+    "base_url",
+    "auth_type",
+    "config",
+    "timeout_seconds",
+    "verify_tls",
+    "is_active",
+]
+SOURCE_SHOWN = ["id", *SOURCE_COLUMNS, "created_at", "updated_at", "version"]
+
+QUERY_COLUMNS = [
+    "data_source_id",
+    "name",
+    "endpoint",
+    "query_template",
+    "jsonpath_mappings",
+    "target",
+    "schedule_cron",
+    "schedule_interval_minutes",
+    "is_active",
+]
+QUERY_SHOWN = [
+    "id",
+    *QUERY_COLUMNS,
+    "last_run_at",
+    "last_status",
+    "last_error",
+    "consecutive_failures",
+    "created_at",
+    "updated_at",
+    "version",
+]
+
+RUN_COLUMNS = [
+    "id",
+    "query_id",
+    "trigger",
+    "status",
+    "started_at",
+    "finished_at",
+    "pages",
+    "records_fetched",
+    "rows_inserted",
+    "rows_updated",
+    "rows_skipped",
+    "error_kind",
+    "error_message",
+]
+
+
+def run_as_dict(run: SyncRun) -> dict[str, Any]:
+    values = {name: getattr(run, name) for name in RUN_COLUMNS}
+    for name, value in values.items():
+        if hasattr(value, "isoformat"):
+            values[name] = value.isoformat()
+        elif hasattr(value, "value"):
+            values[name] = value.value
+        elif name.endswith("id") and value is not None:
+            values[name] = str(value)
+    return values
+
+
+class DataSourceApi(MsspModelRestApi):
+    datamodel = MsspSQLAInterface(ExternalDataSource)
+    resource_name = "data_source"
+    class_permission_name = "ExternalDataSource"
+    method_permission_name = {**API_PERMISSIONS, "test_connection": "edit", "credentials": "read"}
+    list_columns = show_columns = SOURCE_SHOWN
+    add_columns = edit_columns = SOURCE_COLUMNS
+    search_columns = ["name", "source_type", "is_active"]
+    base_order = ("name", "asc")
+
+    def _json_body(self) -> dict[str, Any] | None:
+        data = super()._json_body()
+        if data is not None and "credentials" in data:
+            g.mssp_credentials = data.pop("credentials")
+        return data
+
+    def _apply(self, item: ExternalDataSource) -> None:
+        problems = config_problems(item.source_type, item.auth_type, item.config or {})
+        if problems:
+            raise ValidationFailed("; ".join(problems), "config")
+        submitted = g.pop("mssp_credentials", {})
+        if not isinstance(submitted, dict) or not all(isinstance(v, str | None) for v in submitted.values()):
+            raise ValidationFailed('credentials: an object of strings, e.g. {"token": "..."}', "credentials")
+        set_credentials(item, submitted)
+
+    def pre_add(self, item: ExternalDataSource) -> None:
+        self._apply(item)
+
+    def pre_update(self, item: ExternalDataSource) -> None:
+        self._apply(item)
+
+    @expose("/<pk>/credentials", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("credentials")
+    def credentials(self, pk: str):
+        """Which credentials are set (masked)
+        ---
+        get:
+          responses:
+            200:
+              description: '{"credentials": {"token": "********"}}'
+            404:
+              $ref: '#/components/responses/404'
+        """
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            return self.response_404()
+        return self.response(200, credentials=masked_credentials(item))
+
+    @expose("/<pk>/test_connection", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("test_connection")
+    def test_connection(self, pk: str):
+        """Reach the source with its credentials
+        ---
+        post:
+          responses:
+            200:
+              description: '{"ok": false, "kind": "auth", "message": "authentication refused ..."}'
+            404:
+              $ref: '#/components/responses/404'
+        """
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            return self.response_404()
+        report = sync_service.test_connection(item.id)
+        return self.response(200, ok=report.ok, kind=report.kind, message=report.message)
+
+
+class DataSourceQueryApi(MsspModelRestApi):
+    datamodel = MsspSQLAInterface(DataSourceQuery)
+    resource_name = "data_source_query"
+    class_permission_name = "DataSourceQuery"
+    method_permission_name = {**API_PERMISSIONS, "run": "edit"}
+    list_columns = show_columns = QUERY_SHOWN
+    add_columns = edit_columns = QUERY_COLUMNS
+    search_columns = ["name", "data_source", "target", "is_active", "last_status"]
+    base_order = ("name", "asc")
+
+    def _validate(self, item: DataSourceQuery) -> None:
+        source = item.data_source or db.session.get(ExternalDataSource, item.data_source_id)
+        problems = query_problems(
+            source, item.endpoint, item.query_template, item.jsonpath_mappings, item.target
+        )
+        if cron_problems(item.schedule_cron):
+            problems["schedule_cron"] = cron_problems(item.schedule_cron)
+        if problems:
+            field, messages = next(iter(problems.items()))
+            raise ValidationFailed(f"{field}: {' '.join(messages)}", field)
+
+    def pre_add(self, item: DataSourceQuery) -> None:
+        self._validate(item)
+
+    def pre_update(self, item: DataSourceQuery) -> None:
+        self._validate(item)
+
+    @expose("/<pk>/run", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("run")
+    def run(self, pk: str):
+        """Run the query now (bounded by MSSP_SYNC_WEB_RUN_BUDGET_SECONDS) and return the run
+        ---
+        post:
+          responses:
+            200:
+              description: '{"run": {"status": "success", "rows_inserted": 12, ...}}'
+            404:
+              $ref: '#/components/responses/404'
+        """
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            return self.response_404()
+        budget = float(current_app.config["MSSP_SYNC_WEB_RUN_BUDGET_SECONDS"])
+        run = sync_service.run_query(item.id, budget_seconds=budget)
+        return self.response(200, run=run_as_dict(run))
+
+
+class ClientSourceMappingApi(MsspModelRestApi):
+    datamodel = MsspSQLAInterface(ClientSourceMapping)
+    resource_name = "client_source_mapping"
+    class_permission_name = "ClientSourceMapping"
+    search_columns = ["data_source", "client", "external_key"]
+    base_order = ("external_key", "asc")
+
+
+class SyncRunApi(MsspModelRestApi):
+    datamodel = MsspSQLAInterface(SyncRun)
+    resource_name = "sync_run"
+    class_permission_name = "SyncRun"
+    include_route_methods = READ_ONLY_ROUTES
+    list_columns = show_columns = RUN_COLUMNS
+    search_columns = ["query", "status", "trigger", "started_at"]
+    base_order = ("started_at", "desc")
+
+
+class JobRunApi(MsspModelRestApi):
+    datamodel = MsspSQLAInterface(JobRun)
+    resource_name = "job_run"
+    class_permission_name = "JobRun"
+    include_route_methods = READ_ONLY_ROUTES
+    search_columns = ["job_id", "status", "started_at"]
+    base_order = ("started_at", "desc")
+
+
+def register_integration_apis(appbuilder: Any) -> None:
+    for api in (DataSourceApi, DataSourceQueryApi, ClientSourceMappingApi, SyncRunApi, JobRunApi):
+        appbuilder.add_api(api)

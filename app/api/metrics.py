@@ -1,0 +1,28 @@
+"""/api/v1/sla_metric/, /api/v1/ticket_summary/, /api/v1/service_metric/"""
+
+from __future__ import annotations
+
+from app.api.base import MsspModelRestApi
+from app.models.metrics import ServicePerformanceMetric, SLAMetric, TicketSummary
+from app.views.datamodel import MsspSQLAInterface
+
+
+class SLAMetricApi(MsspModelRestApi):
+    datamodel = MsspSQLAInterface(SLAMetric)
+    resource_name = "sla_metric"
+    search_columns = ["client", "metric_name", "period_start", "is_breached"]
+    base_order = ("period_start", "desc")
+
+
+class TicketSummaryApi(MsspModelRestApi):
+    datamodel = MsspSQLAInterface(TicketSummary)
+    resource_name = "ticket_summary"
+    search_columns = ["client", "external_key", "status", "priority", "opened_at", "is_sla_breached"]
+    base_order = ("opened_at", "desc")
+
+
+class ServiceMetricApi(MsspModelRestApi):
+    datamodel = MsspSQLAInterface(ServicePerformanceMetric)
+    resource_name = "service_metric"
+    search_columns = ["client", "service", "metric_name", "timestamp"]
+    base_order = ("timestamp", "desc")

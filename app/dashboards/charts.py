@@ -1,0 +1,259 @@
+"""The chart catalogue: each chart's title, section, whether it shows money, and how it is built.
+
+Views render what `charts_for` returns and serve `build_chart` as JSON; nothing
+here knows about HTTP. A money chart is left out for people who see no money,
+and replaced by a notice for an account manager looking at a client whose team
+they are not on (see `app.dashboards.access`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, TypeVar
+
+import plotly.graph_objects as go
+from sqlalchemy.orm import Session
+
+from app.dashboards.access import DashboardAccess, FinanceScope
+from app.dashboards.figures import finance as finance_figures
+from app.dashboards.figures import health as health_figures
+from app.dashboards.figures import licenses as license_figures
+from app.dashboards.figures import renewals as renewal_figures
+from app.dashboards.figures import sla as sla_figures
+from app.dashboards.figures import tickets as ticket_figures
+from app.dashboards.figures.common import empty_figure
+from app.dashboards.filters import DashboardFilters
+from app.dashboards.queries import finance, health, licenses, renewals, sla, tickets
+from app.dashboards.queries.common import RollupStatus
+
+T = TypeVar("T")
+
+NO_MONEY_FOR_ROLE = "Financial charts are not available to your role."
+NOT_ON_TEAM = "Financial figures of this client are shown to its account team."
+NO_CLIENTS_YET = "You are not on any client's team yet: financial figures show for your clients."
+
+
+@dataclass(frozen=True)
+class ChartContext:
+    """Everything a chart needs for one request."""
+
+    session: Session
+    filters: DashboardFilters
+    access: DashboardAccess
+    today: date
+    rollups: RollupStatus
+    #: Query results shared by several charts of one page (e.g. SLA per month).
+    results: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def shared(self, key: str, compute: Callable[[], T]) -> T:
+        """`compute()` once per context: two charts (or a chart and a headline) reuse its result."""
+        if key not in self.results:
+            self.results[key] = compute()
+        return self.results[key]
+
+    @property
+    def client_id(self) -> uuid.UUID | None:
+        return self.filters.client_id
+
+    @property
+    def fleet(self) -> bool:
+        return self.filters.client_id is None
+
+    @property
+    def end_of_today(self) -> datetime:
+        return datetime.combine(self.today + timedelta(days=1), time.min, tzinfo=UTC)
+
+    def money_client_ids(self) -> frozenset[uuid.UUID] | None:
+        return self.access.finance_client_ids(self.filters.client_id)
+
+
+@dataclass(frozen=True)
+class Chart:
+    key: str
+    title: str
+    section: str
+    build: Callable[[ChartContext], go.Figure]
+    financial: bool = False
+    on_overview: bool = True
+    on_client: bool = True
+    #: Whether the service filter narrows this chart.
+    by_service: bool = True
+    #: Whether the date range applies (else the chart shows "now" or the months ahead).
+    by_date: bool = True
+
+
+# --- builders: query, then figure -----------------------------------------------------------
+
+
+def _sla_compliance(ctx: ChartContext) -> go.Figure:
+    return sla_figures.compliance_figure(
+        sla.sla_compliance(ctx.session, ctx.filters, ctx.rollups.ready("sla"))
+    )
+
+
+def sla_months(ctx: ChartContext) -> list[sla.SlaMonth]:
+    return ctx.shared(
+        "sla_by_month", lambda: sla.sla_by_month(ctx.session, ctx.filters, ctx.rollups.ready("sla"))
+    )
+
+
+def open_tickets(ctx: ChartContext) -> list[tickets.TicketCount]:
+    return ctx.shared("open_tickets", lambda: tickets.open_tickets(ctx.session, ctx.client_id))
+
+
+def license_usage(ctx: ChartContext) -> list[licenses.PoolUsage]:
+    return ctx.shared("license_usage", lambda: licenses.license_usage(ctx.session, ctx.client_id))
+
+
+def _sla_target_actual(ctx: ChartContext) -> go.Figure:
+    return sla_figures.target_actual_figure(sla_months(ctx), averaged=ctx.fleet)
+
+
+def _sla_breaches(ctx: ChartContext) -> go.Figure:
+    return sla_figures.breaches_figure(sla_months(ctx))
+
+
+def _tickets_open(ctx: ChartContext) -> go.Figure:
+    return ticket_figures.open_tickets_figure(open_tickets(ctx))
+
+
+def _tickets_flow(ctx: ChartContext) -> go.Figure:
+    rows = tickets.tickets_by_week(ctx.session, ctx.filters, ctx.rollups.ready("tickets"))
+    return ticket_figures.ticket_flow_figure(rows)
+
+
+def _tickets_by_client(ctx: ChartContext) -> go.Figure:
+    return ticket_figures.backlog_by_client_figure(tickets.backlog_by_client(ctx.session))
+
+
+def _health_latest(ctx: ChartContext) -> go.Figure:
+    rows = health.latest_values(
+        ctx.session, ctx.client_id, ctx.filters.service_id, ctx.rollups.ready("metrics"), now=ctx.end_of_today
+    )
+    return health_figures.latest_values_figure(rows, fleet=ctx.fleet)
+
+
+def _health_series(ctx: ChartContext) -> go.Figure:
+    rows = health.metric_series(ctx.session, ctx.filters, ctx.rollups.ready("metrics"))
+    return health_figures.metric_series_figure(rows, fleet=ctx.fleet, bucket=ctx.filters.metric_bucket()[0])
+
+
+def _revenue_monthly(ctx: ChartContext) -> go.Figure:
+    rows = finance.revenue_and_cost_by_month(
+        ctx.session, ctx.filters, ctx.money_client_ids(), ctx.rollups.ready("finance")
+    )
+    return finance_figures.revenue_cost_figure(rows)
+
+
+def _revenue_top_clients(ctx: ChartContext) -> go.Figure:
+    rows = finance.top_clients_by_revenue(
+        ctx.session, ctx.filters, ctx.money_client_ids(), windows_as_of=ctx.rollups.revenue_windows_as_of
+    )
+    return finance_figures.top_clients_figure(rows)
+
+
+def _mrr_trend(ctx: ChartContext) -> go.Figure:
+    rows = finance.mrr_trend(ctx.session, ctx.filters, ctx.money_client_ids())
+    return finance_figures.mrr_figure(rows, show_clients=ctx.fleet)
+
+
+def _renewals(ctx: ChartContext) -> go.Figure:
+    result = renewals.contracts_ending(ctx.session, ctx.today, ctx.money_client_ids(), ctx.filters.service_id)
+    return renewal_figures.renewals_figure(result, ctx.today.isoformat())
+
+
+def _licenses(ctx: ChartContext) -> go.Figure:
+    return license_figures.license_usage_figure(license_usage(ctx), for_client=not ctx.fleet)
+
+
+CHARTS: tuple[Chart, ...] = (
+    Chart("sla_compliance", "SLA compliance per month", "SLA", _sla_compliance),
+    Chart("sla_target_actual", "SLA target vs actual", "SLA", _sla_target_actual),
+    Chart("sla_breaches", "SLA breaches over time", "SLA", _sla_breaches),
+    Chart(
+        "tickets_open",
+        "Open tickets by priority and status",
+        "Tickets",
+        _tickets_open,
+        by_service=False,
+        by_date=False,
+    ),
+    Chart("tickets_flow", "Tickets created vs resolved per week", "Tickets", _tickets_flow, by_service=False),
+    Chart(
+        "tickets_by_client",
+        "Clients with the most open tickets",
+        "Tickets",
+        _tickets_by_client,
+        on_client=False,
+        by_service=False,
+        by_date=False,
+    ),
+    Chart("health_latest", "Service health: latest values", "Service health", _health_latest, by_date=False),
+    Chart("health_series", "Service health over time", "Service health", _health_series),
+    Chart(
+        "revenue_monthly", "Revenue, cost and margin per month", "Revenue", _revenue_monthly, financial=True
+    ),
+    Chart(
+        "revenue_top_clients",
+        "Top clients by revenue",
+        "Revenue",
+        _revenue_top_clients,
+        financial=True,
+        on_client=False,
+    ),
+    Chart(
+        "mrr_trend",
+        "MRR and active clients (month-end snapshots)",
+        "Revenue",
+        _mrr_trend,
+        financial=True,
+        by_service=False,
+    ),
+    Chart(
+        "renewals",
+        "Contracts ending in the next 180 days",
+        "Renewals",
+        _renewals,
+        financial=True,
+        by_date=False,
+    ),
+    Chart(
+        "licenses", "License seats: assigned vs total", "Licenses", _licenses, by_service=False, by_date=False
+    ),
+)
+CHARTS_BY_KEY = {chart.key: chart for chart in CHARTS}
+
+
+@dataclass(frozen=True)
+class ChartSlot:
+    """A chart on a page, or the notice that replaces it."""
+
+    chart: Chart
+    allowed: bool
+
+
+def charts_for(access: DashboardAccess, client_id: uuid.UUID | None) -> list[ChartSlot]:
+    """The charts of the overview (no client) or of one client's dashboard, as `access` allows."""
+    slots = []
+    for chart in CHARTS:
+        if not (chart.on_client if client_id else chart.on_overview):
+            continue
+        if chart.financial and not access.sees_finance:
+            continue
+        slots.append(ChartSlot(chart, not chart.financial or access.may_see_finance_of(client_id)))
+    return slots
+
+
+def build_chart(chart: Chart, ctx: ChartContext) -> go.Figure:
+    """The chart's figure for this context (the caller has checked the chart is allowed)."""
+    if (
+        chart.financial
+        and ctx.fleet
+        and ctx.access.finance is FinanceScope.ASSIGNED
+        and not ctx.access.assigned_client_ids
+    ):
+        return empty_figure(NO_CLIENTS_YET)
+    return chart.build(ctx)

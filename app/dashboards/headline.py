@@ -1,0 +1,116 @@
+"""The headline numbers above the charts, formatted for display (money per currency, never summed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from app.dashboards.access import FinanceScope
+from app.dashboards.charts import ChartContext, license_usage, open_tickets
+from app.dashboards.queries import clients, finance, licenses, renewals, sla
+
+
+@dataclass(frozen=True)
+class Tile:
+    key: str
+    label: str
+    #: One line per value (e.g. one per currency).
+    values: list[str]
+    note: str = ""
+    financial: bool = False
+    #: Whether the number deserves attention (e.g. pools nearly full).
+    warn: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+def money(amount: Decimal, currency: str) -> str:
+    """`1,234,567.89 EUR`: two decimals and the currency, always."""
+    return f"{amount:,.2f} {currency}"
+
+
+def headline_tiles(ctx: ChartContext) -> list[Tile]:
+    """The headline numbers the viewer may see, for the MSSP (or the viewer's clients) or one client."""
+    tiles = [_clients_tile(ctx)]
+    if ctx.access.may_see_finance_of(ctx.client_id):
+        tiles += _money_tiles(ctx)
+    tiles.append(Tile("open_tickets", "Open tickets", [f"{sum(t.tickets for t in open_tickets(ctx)):,}"]))
+    tiles.append(_sla_tile(ctx))
+    tiles.append(_licenses_tile(ctx))
+    return tiles
+
+
+def _clients_tile(ctx: ChartContext) -> Tile:
+    if ctx.client_id:
+        summary = clients.client_summary(ctx.session, ctx.client_id)
+        status = summary.status.replace("_", " ").capitalize() if summary else "Unknown"
+        return Tile("client_status", "Client status", [status])
+    return Tile("active_clients", "Active clients", [f"{clients.active_client_count(ctx.session):,}"])
+
+
+def _money_tiles(ctx: ChartContext) -> list[Tile]:
+    ids = ctx.money_client_ids()
+    scope_note = ""
+    if ctx.fleet and ctx.access.finance is FinanceScope.ASSIGNED:
+        scope_note = f"your {len(ctx.access.assigned_client_ids):,} clients"
+    contracts = finance.active_contract_value(ctx.session, ids)
+    as_of, mrr = finance.latest_mrr(ctx.session, ctx.today, ids)
+    ending = renewals.ending_counts(ctx.session, ctx.today, ids)
+    return [
+        Tile(
+            "contract_value",
+            "Active contract value",
+            [money(c.amount, c.currency) for c in contracts] or ["—"],
+            note=_join(scope_note, f"{sum(c.count for c in contracts):,} active contracts"),
+            financial=True,
+        ),
+        Tile(
+            "mrr",
+            "Monthly recurring revenue",
+            [money(m.amount, m.currency) for m in mrr] or ["—"],
+            note=_join(scope_note, f"month end {as_of:%d %b %Y}" if as_of else "no snapshot yet"),
+            financial=True,
+        ),
+        Tile(
+            "contracts_ending",
+            "Contracts ending",
+            [f"{days} days: {count:,}" for days, count in ending.items()],
+            note=scope_note,
+            financial=True,
+            warn=ending.get(30, 0) > 0,
+        ),
+    ]
+
+
+def _sla_tile(ctx: ChartContext) -> Tile:
+    result = sla.latest_compliance(
+        ctx.session, ctx.today.replace(day=1), ctx.client_id, ctx.rollups.ready("sla")
+    )
+    if result is None:
+        return Tile("sla_compliance", "SLA compliance", ["—"], note="no SLA metrics yet")
+    this_month = result.month == ctx.today.replace(day=1)
+    when = "this month" if this_month else f"{result.month:%B %Y} (latest)"
+    note = f"{when}: {result.met:,} of {result.measures:,} met"
+    return Tile(
+        "sla_compliance",
+        "SLA compliance",
+        [f"{result.percent} %"],
+        note=note,
+        warn=result.percent is not None and result.percent < Decimal("95"),
+    )
+
+
+def _licenses_tile(ctx: ChartContext) -> Tile:
+    usage = license_usage(ctx)
+    full = licenses.nearly_full_pools(usage)
+    names = ", ".join(f"{p.vendor} {p.product_name}" for p in full[:3]) + (" …" if len(full) > 3 else "")
+    return Tile(
+        "pools_nearly_full",
+        "License pools above 90 % use",
+        [f"{len(full):,} of {len(usage):,}"],
+        note=names,
+        warn=bool(full),
+    )
+
+
+def _join(*parts: str) -> str:
+    return " · ".join(p for p in parts if p)

@@ -1,0 +1,147 @@
+"""SLA aggregates: measures, breaches and target against actual per month.
+
+A measure belongs to the month of its `period_start`; its service is the one of
+its service scope (measures without a scope match no service filter). The
+MSSP-wide figures read `dash_sla_monthly`; one client's read `sla_metrics`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from app.dashboards.filters import DashboardFilters
+from app.dashboards.queries.common import id_or_none, next_month, run, where
+
+
+@dataclass(frozen=True)
+class SlaMonth:
+    month: date
+    metric_name: str
+    unit: str
+    measures: int
+    breached: int
+    target_avg: Decimal
+    actual_avg: Decimal | None
+
+
+@dataclass(frozen=True)
+class SlaCompliance:
+    month: date
+    measures: int
+    met: int
+    #: met / measures in percent; None when nothing was measured.
+    percent: Decimal | None
+    #: The same over this month and the two before it (within the range).
+    rolling_percent: Decimal | None
+
+
+def _source(filters: DashboardFilters, rollup: bool) -> tuple[str, dict]:
+    """A subquery with one row per (month, metric, unit): measures, breached, sums."""
+    params = {
+        "first": filters.first_month,
+        "after": next_month(filters.last_month),
+        "client": id_or_none(filters.client_id),
+        "service": id_or_none(filters.service_id),
+    }
+    if rollup and filters.client_id is None:
+        sql = f"""
+            SELECT month, metric_name, unit, sum(measures) AS measures, sum(breached) AS breached,
+                   sum(target_sum) AS target_sum, sum(actual_sum) AS actual_sum,
+                   sum(actual_count) AS actual_count
+            FROM dash_sla_monthly
+            {
+            where(
+                "month >= :first AND month < :after",
+                "service_id = CAST(:service AS uuid)" if filters.service_id else None,
+            )
+        }
+            GROUP BY month, metric_name, unit"""
+        return sql, params
+    sql = f"""
+        SELECT date_trunc('month', s.period_start)::date AS month, s.metric_name, s.unit,
+               count(*) AS measures, count(*) FILTER (WHERE s.is_breached) AS breached,
+               sum(s.target_value) AS target_sum, coalesce(sum(s.actual_value), 0) AS actual_sum,
+               count(s.actual_value) AS actual_count
+        FROM sla_metrics s
+        {"JOIN service_scopes sc ON sc.id = s.service_scope_id" if filters.service_id else ""}
+        {
+        where(
+            "s.period_start >= :first AND s.period_start < :after",
+            "s.client_id = CAST(:client AS uuid)" if filters.client_id else None,
+            "sc.service_id = CAST(:service AS uuid)" if filters.service_id else None,
+        )
+    }
+        GROUP BY 1, 2, 3"""
+    return sql, params
+
+
+def sla_by_month(session: Session, filters: DashboardFilters, rollup: bool = False) -> list[SlaMonth]:
+    """Per month and metric: how many measures, how many breached, average target and actual."""
+    source, params = _source(filters, rollup)
+    rows = run(
+        session,
+        f"""
+        SELECT month, metric_name, unit, measures, breached,
+               round(target_sum / nullif(measures, 0), 4) AS target_avg,
+               round(actual_sum / nullif(actual_count, 0), 4) AS actual_avg
+        FROM ({source}) src
+        ORDER BY month, metric_name, unit""",
+        params,
+    )
+    return [SlaMonth(*row) for row in rows]
+
+
+def sla_compliance(session: Session, filters: DashboardFilters, rollup: bool = False) -> list[SlaCompliance]:
+    """Per month: the share of measures that met their target, and its 3-month rolling value."""
+    source, params = _source(filters, rollup)
+    rows = run(
+        session,
+        f"""
+        WITH monthly AS (
+            SELECT month, sum(measures) AS measures, sum(measures - breached) AS met
+            FROM ({source}) src GROUP BY month
+        )
+        SELECT month, measures, met,
+               round(100.0 * met / nullif(measures, 0), 2) AS percent,
+               round(100.0 * sum(met) OVER w / nullif(sum(measures) OVER w, 0), 2) AS rolling_percent
+        FROM monthly
+        WINDOW w AS (ORDER BY month ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)
+        ORDER BY month""",
+        params,
+    )
+    return [SlaCompliance(*row) for row in rows]
+
+
+def latest_compliance(
+    session: Session, month: date, client_id: uuid.UUID | None = None, rollup: bool = False
+) -> SlaCompliance | None:
+    """Compliance of `month`, or of the latest earlier month with measures (None if there is none)."""
+    params = {"after": next_month(month), "client": id_or_none(client_id)}
+    if rollup and client_id is None:
+        sql = """
+            SELECT month, sum(measures) AS measures, sum(measures - breached) AS met
+            FROM dash_sla_monthly WHERE month < :after
+            GROUP BY month ORDER BY month DESC LIMIT 1"""
+    else:
+        client = "AND s.client_id = CAST(:client AS uuid)" if client_id else ""
+        # The latest month first (an index lookup), then only its rows.
+        sql = f"""
+            WITH latest AS (
+                SELECT date_trunc('month', max(s.period_start))::date AS month
+                FROM sla_metrics s WHERE s.period_start < :after {client}
+            )
+            SELECT l.month, count(*) AS measures, count(*) FILTER (WHERE NOT s.is_breached) AS met
+            FROM latest l
+            JOIN sla_metrics s ON s.period_start >= l.month
+                AND s.period_start < l.month + interval '1 month' {client}
+            GROUP BY l.month"""
+    row = next(iter(run(session, sql, params)), None)
+    if row is None or not row.measures:
+        return None
+    percent = (Decimal(100) * row.met / row.measures).quantize(Decimal("0.01"))
+    return SlaCompliance(row.month, row.measures, row.met, percent, None)

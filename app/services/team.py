@@ -1,0 +1,122 @@
+"""Who looks after a client: one holder of each lead role, and the account manager in one call.
+
+A client has at most one account manager, one service delivery manager and one lead
+engineer (`SINGLE_HOLDER_ROLES`, also a partial unique index); engineers, SOC analysts
+and project managers may be several. The same person holds a role for a client once
+(unique constraint of the model).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from app.models.clients import Client
+from app.models.team import AssignmentRole, ClientTeamAssignment
+from app.security.models import MsspUser
+from app.services.errors import ValidationFailed
+from app.services.orm_state import PendingChanges, changed, is_new, related
+from app.services.transaction import session_or_default, unit_of_work
+
+SINGLE_HOLDER_ROLES = frozenset(
+    {AssignmentRole.ACCOUNT_MANAGER, AssignmentRole.SERVICE_DELIVERY_MANAGER, AssignmentRole.LEAD_ENGINEER}
+)
+
+
+def _client_id(client: Client | uuid.UUID) -> uuid.UUID:
+    return client.id if isinstance(client, Client) else client
+
+
+def account_manager_for(client: Client | uuid.UUID, session: Session | None = None) -> MsspUser | None:
+    """The client's account manager, or None (one query)."""
+    return team_member_for(client, AssignmentRole.ACCOUNT_MANAGER, session)
+
+
+def team_member_for(
+    client: Client | uuid.UUID, role: AssignmentRole, session: Session | None = None
+) -> MsspUser | None:
+    """The holder of a single-holder role for the client, or None (one query)."""
+    session = session_or_default(session)
+    return session.scalars(
+        select(MsspUser)
+        .join(ClientTeamAssignment, ClientTeamAssignment.user_id == MsspUser.id)
+        .where(
+            ClientTeamAssignment.client_id == _client_id(client), ClientTeamAssignment.assignment_role == role
+        )
+        .limit(1)
+    ).first()
+
+
+def client_ids_managed_by(user_id: int, role: AssignmentRole = AssignmentRole.ACCOUNT_MANAGER) -> Select:
+    """A subquery of the ids of the clients `user_id` holds `role` for (for row filters)."""
+    return select(ClientTeamAssignment.client_id).where(
+        ClientTeamAssignment.user_id == user_id, ClientTeamAssignment.assignment_role == role
+    )
+
+
+def assign_team_member(
+    client: Client, user: MsspUser, role: AssignmentRole, session: Session | None = None
+) -> ClientTeamAssignment:
+    """Give `user` the `role` for `client`; a lead role changes hands (the old holder goes); commits.
+
+    The handover deletes first and inserts after: in one flush SQLAlchemy would insert
+    first, and the single-holder index would refuse the new holder.
+    """
+    session = session_or_default(session)
+    with unit_of_work(session):
+        existing = session.scalars(
+            select(ClientTeamAssignment).where(
+                ClientTeamAssignment.client_id == client.id, ClientTeamAssignment.assignment_role == role
+            )
+        ).all()
+        for assignment in existing:
+            if assignment.user_id == user.id:
+                return assignment
+            if role in SINGLE_HOLDER_ROLES:
+                session.delete(assignment)
+        session.flush()
+        assignment = ClientTeamAssignment(client_id=client.id, user_id=user.id, assignment_role=role)
+        session.add(assignment)
+        session.flush()
+    return assignment
+
+
+def check_team_changes(changes: PendingChanges) -> None:
+    """Flush hook: one holder per client of each single-holder role."""
+    session = changes.session
+    saved = changes.saved_of(ClientTeamAssignment)
+    for assignment in saved:
+        if assignment.assignment_role not in SINGLE_HOLDER_ROLES:
+            continue
+        if not changed(assignment, "assignment_role", "client_id", "client"):
+            continue
+        client = related(session, assignment, "client", "client_id", Client)
+        if client is None:
+            continue
+        rivals = [
+            other
+            for other in saved
+            if other is not assignment
+            and other.assignment_role is assignment.assignment_role
+            and related(session, other, "client", "client_id", Client) is client
+        ]
+        if not is_new(client):
+            rivals += [
+                other
+                for other in session.scalars(
+                    select(ClientTeamAssignment).where(
+                        ClientTeamAssignment.client_id == client.id,
+                        ClientTeamAssignment.assignment_role == assignment.assignment_role,
+                    )
+                )
+                if other is not assignment
+                and other.assignment_role is assignment.assignment_role
+                and related(session, other, "client", "client_id", Client) is client
+                and other not in changes.deleted
+            ]
+        if rivals:
+            holder = related(session, rivals[0], "user", "user_id", MsspUser)
+            role = assignment.assignment_role.value.replace("_", " ")
+            raise ValidationFailed(f"{holder} is already the {role} of {client}.", field="assignment_role")

@@ -1,0 +1,95 @@
+/* Dashboards: draw the figures embedded in the page, refresh them from their JSON endpoints,
+   and drive the filter form. No inline script: the page works under a strict CSP. */
+(function () {
+  "use strict";
+
+  var CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["sendDataToCloud"] };
+
+  function draw(el, figure) {
+    window.Plotly.react(el, figure.data || [], figure.layout || {}, CONFIG);
+  }
+
+  function showMessage(panel, message) {
+    var empty = panel.querySelector(".dash-empty");
+    var chart = panel.querySelector(".dash-chart");
+    if (message) {
+      empty.textContent = message;
+      empty.classList.remove("hidden");
+      chart.classList.add("hidden");
+    } else {
+      empty.classList.add("hidden");
+      chart.classList.remove("hidden");
+    }
+  }
+
+  function drawEmbedded() {
+    document.querySelectorAll(".dash-chart").forEach(function (el) {
+      var data = document.getElementById(el.id + "-data");
+      if (data) { draw(el, JSON.parse(data.textContent)); }
+    });
+  }
+
+  function refresh() {
+    document.querySelectorAll(".dash-chart").forEach(function (el) {
+      var panel = el.closest(".panel-body");
+      fetch(el.dataset.url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) {
+          if (!response.ok) { throw new Error("HTTP " + response.status); }
+          return response.json();
+        })
+        .then(function (payload) {
+          showMessage(panel, payload.empty_message);
+          if (!payload.empty_message) { draw(el, payload.figure); }
+        })
+        .catch(function (error) { showMessage(panel, "Could not load this chart (" + error.message + ")."); });
+    });
+  }
+
+  function wireFilters() {
+    var range = document.getElementById("dash-range");
+    var custom = document.querySelector(".dash-custom");
+    if (range && custom) {
+      range.addEventListener("change", function () {
+        custom.classList.toggle("hidden", range.value !== "custom");
+      });
+    }
+    var form = document.getElementById("dash-filters");
+    if (form) {
+      form.addEventListener("submit", function () {
+        // Keep shared links short: drop the dates unless the range is custom, and empty fields.
+        form.querySelectorAll("input, select").forEach(function (field) {
+          var isDate = field.name === "from" || field.name === "to";
+          if (!field.value || (isDate && range.value !== "custom")) { field.disabled = true; }
+        });
+      });
+    }
+    var name = document.getElementById("dash-client-name");
+    var hidden = document.getElementById("dash-client");
+    var options = document.getElementById("dash-client-options");
+    if (name && hidden && options) {
+      var known = {};
+      name.addEventListener("input", function () {
+        hidden.value = known[name.value] || "";
+        if (name.value.length < 2 || known[name.value]) { return; }
+        var url = name.dataset.searchUrl + "?q=" + encodeURIComponent(name.value);
+        fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (data) {
+          options.innerHTML = "";
+          data.clients.forEach(function (client) {
+            known[client.name] = client.id;
+            var option = document.createElement("option");
+            option.value = client.name;
+            options.appendChild(option);
+          });
+          hidden.value = known[name.value] || "";
+        });
+      });
+    }
+    var button = document.getElementById("dash-refresh");
+    if (button) { button.addEventListener("click", refresh); }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    wireFilters();
+    if (window.Plotly) { drawEmbedded(); }
+  });
+})();

@@ -1,0 +1,163 @@
+"""Contracts & Services and Sales: contracts, service scopes, proposals."""
+
+from __future__ import annotations
+
+from flask import flash, redirect
+from flask_appbuilder.actions import action
+
+from app.models.contracts import Contract, Proposal, ServiceScope
+from app.services.lifecycle import terminate_contracts
+from app.views.base import MsspModelView
+from app.views.datamodel import MsspSQLAInterface
+from app.views.labels import AUDIT_FIELDSET
+
+
+class ProposalView(MsspModelView):
+    """Technical and financial proposals for a scope (Sales menu)."""
+
+    datamodel = MsspSQLAInterface(Proposal)
+    entity_label = "proposal"
+    list_title = "Proposals"
+    show_title = "Proposal"
+    add_title = "Add proposal"
+    edit_title = "Edit proposal"
+    label_eager = ("service_scope",)
+    related_filter_paths = {"Client": "service_scope.contract.client_id"}
+    list_columns = [
+        "service_scope",
+        "proposal_type",
+        "document_version",
+        "status",
+        "proposed_value",
+        "valid_until_date",
+        "assignee",
+    ]
+    search_columns = ["proposal_type", "status", "valid_until_date", "service_scope", "assignee"]
+    base_order = ("valid_until_date", "desc")
+    add_columns = [
+        "service_scope",
+        "proposal_type",
+        "document_version",
+        "status",
+        "proposed_value",
+        "currency",
+        "valid_until_date",
+        "document_link",
+        "assignee",
+    ]
+    edit_columns = add_columns
+    show_fieldsets = [
+        ("Proposal", {"fields": add_columns}),
+        AUDIT_FIELDSET,
+    ]
+
+
+class ServiceScopeView(MsspModelView):
+    """One service under one contract: parameters, price and activation (SAF)."""
+
+    datamodel = MsspSQLAInterface(ServiceScope)
+    entity_label = "service scope"
+    list_title = "Service Scopes"
+    show_title = "Service scope"
+    add_title = "Add service scope"
+    edit_title = "Edit service scope"
+    label_eager = ("service", "contract")
+    picker_search_columns = ("service.name", "contract.contract_name")
+    related_filter_paths = {"Client": "contract.client_id"}
+    list_columns = [
+        "service",
+        "contract",
+        "quantity",
+        "unit",
+        "price",
+        "saf_status",
+        "saf_service_start_date",
+        "saf_service_end_date",
+    ]
+    search_columns = [
+        "contract",
+        "service",
+        "saf_status",
+        "unit",
+        "saf_service_start_date",
+        "saf_service_end_date",
+    ]
+    order_aliases = {"service": "service.name", "contract": "contract.contract_name"}
+    base_order = ("saf_service_start_date", "desc")
+    add_columns = [
+        "contract",
+        "service",
+        "quantity",
+        "unit",
+        "price",
+        "currency",
+        "saf_status",
+        "saf_service_start_date",
+        "saf_service_end_date",
+        "saf_document_link",
+        "scope_details",
+    ]
+    edit_columns = add_columns
+    show_fieldsets = [
+        ("Scope", {"fields": ["contract", "service", "quantity", "unit", "price", "scope_details"]}),
+        (
+            "Service activation (SAF)",
+            {
+                "fields": [
+                    "saf_status",
+                    "saf_service_start_date",
+                    "saf_service_end_date",
+                    "saf_document_link",
+                ]
+            },
+        ),
+        AUDIT_FIELDSET,
+    ]
+    related_views = [ProposalView]
+
+
+class ContractView(MsspModelView):
+    """Contracts, soonest ending first; terminated instead of deleted once signed."""
+
+    datamodel = MsspSQLAInterface(Contract)
+    entity_label = "contract"
+    list_title = "Contracts"
+    show_title = "Contract"
+    add_title = "Add contract"
+    edit_title = "Edit contract"
+    picker_search_columns = ("contract_name",)
+    list_columns = ["contract_name", "client", "status", "start_date", "end_date", "renewal_date", "value"]
+    search_columns = ["contract_name", "client", "status", "start_date", "end_date", "renewal_date"]
+    order_aliases = {"client": "client.company_name"}
+    base_order = ("end_date", "asc")
+    add_columns = [
+        "client",
+        "contract_name",
+        "status",
+        "start_date",
+        "end_date",
+        "renewal_date",
+        "value",
+        "currency",
+        "document_link",
+        "previous_contract",
+    ]
+    edit_columns = add_columns
+    show_fieldsets = [
+        ("Contract", {"fields": ["contract_name", "client", "status", "value", "document_link"]}),
+        ("Term", {"fields": ["start_date", "end_date", "renewal_date", "previous_contract"]}),
+        AUDIT_FIELDSET,
+    ]
+    related_views = [ServiceScopeView]
+
+    @action(
+        "terminate",
+        "Terminate",
+        "Terminate the selected contract(s)? They stay on record with the status Terminated.",
+        "fa-ban",
+    )
+    def terminate(self, items):
+        contracts = items if isinstance(items, list) else [items]
+        count = terminate_contracts(contracts, self.datamodel.session)
+        flash(f"{count} contract(s) terminated.", "success")
+        return redirect(self.get_redirect())

@@ -1,0 +1,133 @@
+"""How a value looks on a screen and in a CSV file: money with its currency and thousands
+separators, dates as dates, enums by label, never a raw Decimal or `Status.ACTIVE`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Numeric
+from sqlalchemy import inspect as sa_inspect
+
+#: Words shown in capitals inside enum labels.
+ACRONYMS = frozenset(
+    {"mdr", "soc", "siem", "edr", "ndr", "hsm", "nfr", "saf", "sla", "ip", "gb", "api", "url", "rest", "id"}
+)
+#: Where a value is longer than this in a list cell, it is cut (the show page has it whole).
+LIST_TEXT_LIMIT = 120
+
+
+def enum_label(member: enum.Enum) -> str:
+    """`ClientStatus.IN_PROGRESS` -> "In progress"; `ServiceCategory.MDR` -> "MDR"."""
+    words = str(member.value).replace("-", "_").split("_")
+    shown = [w.upper() if w.lower() in ACRONYMS else w.lower() for w in words if w]
+    if shown and shown[0].islower():
+        shown[0] = shown[0].capitalize()
+    return " ".join(shown)
+
+
+def format_decimal(value: Decimal | float | int, places: int | None = None) -> str:
+    """Thousands separators; `places` fixed digits, or as many as the value needs."""
+    if places is not None:
+        return f"{value:,.{places}f}"
+    if isinstance(value, Decimal):
+        normalized = value.normalize()
+        # normalize() turns 100 into 1E+2: format back to plain digits.
+        return f"{normalized:,f}"
+    if isinstance(value, float):
+        return f"{value:,.6g}" if abs(value) < 1e15 else f"{value:g}"
+    return f"{value:,}"
+
+
+def format_money(amount: Decimal | None, currency: str | None) -> str:
+    if amount is None:
+        return ""
+    return f"{amount:,.2f} {currency or ''}".rstrip()
+
+
+def format_datetime(value: dt.datetime) -> str:
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC)
+        return value.strftime("%Y-%m-%d %H:%M UTC")
+    return value.strftime("%Y-%m-%d %H:%M")
+
+
+def is_money_column(model: type, column_name: str) -> bool:
+    """A Numeric(14, 2) column on a model that carries a `currency` column."""
+    column = _column(model, column_name)
+    if column is None or not isinstance(column.type, Numeric):
+        return False
+    return column.type.scale == 2 and column.type.precision == 14 and _column(model, "currency") is not None
+
+
+def _column(model: type, name: str) -> Any | None:
+    try:
+        return sa_inspect(model).columns.get(name)
+    except Exception:
+        return None
+
+
+def plain_value(item: Any, column_name: str) -> Any:
+    """The raw value of a (possibly dotted) column; "" where a link in the chain is empty."""
+    value = item
+    for part in column_name.split("."):
+        if value is None:
+            return None
+        value = getattr(value, part, None)
+        if callable(value) and not isinstance(value, type):
+            value = value()
+    return value
+
+
+def format_value(item: Any, column_name: str, *, limit: int | None = None) -> str:
+    """The text a person should see for `item.<column_name>`."""
+    value = plain_value(item, column_name)
+    if value is None:
+        return ""
+    model = type(item)
+    if "." not in column_name and is_money_column(model, column_name):
+        return format_money(value, getattr(item, "currency", None))
+    return format_scalar(value, model, column_name, limit=limit)
+
+
+def format_scalar(
+    value: Any, model: type | None = None, column_name: str = "", *, limit: int | None = None
+) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, enum.Enum):
+        return enum_label(value)
+    if isinstance(value, dt.datetime):
+        return format_datetime(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal | float | int):
+        column = _column(model, column_name) if model is not None else None
+        places = getattr(getattr(column, "type", None), "scale", None) if column is not None else None
+        if isinstance(value, Decimal) and places is not None and places <= 2:
+            return format_decimal(value, places)
+        return format_decimal(value)
+    if isinstance(value, dict | list):
+        column = _column(model, column_name) if model is not None else None
+        if column is None or isinstance(column.type, JSON):
+            text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+            return _cut(text, limit)
+    if isinstance(value, list | tuple | set):
+        return _cut(", ".join(str(v) for v in value), limit)
+    return _cut(str(value), limit)
+
+
+def _cut(text: str, limit: int | None) -> str:
+    if limit is not None and len(text) > limit:
+        return text[: limit - 1] + "…"
+    return text
+
+
+def pretty_json(value: Any) -> str:
+    """JSON for the show page and the editor: indented, keys sorted, unicode kept."""
+    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str)

@@ -1,0 +1,58 @@
+"""Licenses & Assets: hardware and its custody by clients."""
+
+from __future__ import annotations
+
+from app.models.hardware import ClientHardwareAssignment, HardwareAsset
+from app.views.base import MsspModelView
+from app.views.datamodel import MsspSQLAInterface
+from app.views.labels import AUDIT_FIELDSET
+
+
+class HardwareAssignmentView(MsspModelView):
+    datamodel = MsspSQLAInterface(ClientHardwareAssignment)
+    entity_label = "hardware assignment"
+    list_title = "Hardware Assignments"
+    show_title = "Hardware assignment"
+    add_title = "Assign hardware"
+    edit_title = "Edit hardware assignment"
+    label_eager = ("hardware_asset", "client")
+    list_columns = ["hardware_asset", "client", "status", "assignment_date", "return_date"]
+    search_columns = ["hardware_asset", "client", "status", "assignment_date", "return_date"]
+    order_aliases = {"client": "client.company_name", "hardware_asset": "hardware_asset.asset_tag"}
+    base_order = ("assignment_date", "desc")
+    add_columns = ["hardware_asset", "client", "service_scope", "status", "assignment_date", "return_date"]
+    edit_columns = add_columns
+    show_fieldsets = [("Assignment", {"fields": add_columns}), AUDIT_FIELDSET]
+
+
+class HardwareAssetView(MsspModelView):
+    datamodel = MsspSQLAInterface(HardwareAsset)
+    entity_label = "hardware asset"
+    list_title = "Hardware"
+    show_title = "Hardware asset"
+    add_title = "Add hardware asset"
+    edit_title = "Edit hardware asset"
+    picker_search_columns = ("asset_tag", "device_name", "serial_number")
+    list_columns = [
+        "asset_tag",
+        "device_name",
+        "asset_type",
+        "manufacturer",
+        "model",
+        "serial_number",
+        "status",
+    ]
+    search_columns = ["asset_tag", "device_name", "serial_number", "asset_type", "manufacturer", "status"]
+    base_order = ("asset_tag", "asc")
+    add_columns = [
+        "asset_tag",
+        "serial_number",
+        "device_name",
+        "asset_type",
+        "manufacturer",
+        "model",
+        "status",
+    ]
+    edit_columns = add_columns
+    show_fieldsets = [("Asset", {"fields": add_columns}), AUDIT_FIELDSET]
+    related_views = [HardwareAssignmentView]

@@ -1,0 +1,200 @@
+"""Benchmark: metric points into ServicePerformanceMetric, bulk and idempotent (target >= 50,000/s).
+
+    MSSP_EMBEDDED_DATABASE=mssp_bench .venv/bin/python bench/ingestion.py [--points 200000]
+
+Runs against its own database (default `mssp_bench` on the embedded server, or
+DATABASE_URL), migrating it first. Each phase is one transaction, as a sync run is:
+
+- insert:    new points (COPY into a temporary table, one INSERT ... ON CONFLICT)
+- rerun:     the same points again (nothing changes: the idempotent case)
+- update:    every value changed (ON CONFLICT DO UPDATE on every row)
+- values:    new points through psycopg2 execute_values + ON CONFLICT, for comparison
+- end-to-end: Grafana /api/ds/query frames -> JSONPath mapping -> typing -> upsert
+- copy-floor: a plain COPY into the table (no upsert): the ceiling its five indexes and two
+  foreign keys allow on this machine
+
+The rows it creates are deleted at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("MSSP_EMBEDDED_DATABASE", "mssp_bench")
+
+from sqlalchemy import delete, text  # noqa: E402
+
+from app import create_app  # noqa: E402
+from app.extensions import db  # noqa: E402
+from app.integrations.mapping import compile_mappings, typed_rows  # noqa: E402
+from app.models.catalog import DeliveryModel, Service, ServiceCategory  # noqa: E402
+from app.models.clients import Client  # noqa: E402
+from app.models.integrations import QueryTarget  # noqa: E402
+from app.models.metrics import ServicePerformanceMetric  # noqa: E402
+from app.services.ingestion import (  # noqa: E402
+    MetricPoint,
+    UpsertCounts,
+    upsert_service_metrics,
+    upsert_service_metrics_values,
+)
+
+FRAME_MAPPINGS = {
+    "client": "$.schema.fields[1].labels.client",
+    "timestamp": "$.data.values[0][*]",
+    "value": "$.data.values[1][*]",
+    "metric_name": "endpoints_online_pct",
+    "service": "Managed EDR",
+}
+
+
+def _copy_rows(points: list[MetricPoint]) -> io.StringIO:
+    return io.StringIO(
+        "".join(f"{p[0]}\t{p[1]}\t{p[2]}\t{p[3].isoformat()}\t{p[4]!r}\t\\N\n" for p in points)
+    )
+
+
+def make_points(clients: list[uuid.UUID], services: list[uuid.UUID], per_series: int, offset: float = 0.0):
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    return [
+        MetricPoint(
+            client, service, "endpoints_online_pct", start + timedelta(minutes=i), 90.0 + (i % 10) + offset
+        )
+        for client in clients
+        for service in services
+        for i in range(per_series)
+    ]
+
+
+def frames_payload(labels: list[str], per_series: int, base_ms: int) -> dict:
+    frames = [
+        {
+            "schema": {
+                "fields": [{"name": "Time", "type": "time"}, {"name": "Value", "labels": {"client": label}}]
+            },
+            "data": {
+                "values": [
+                    [base_ms + 60_000 * i for i in range(per_series)],
+                    [99.0 - (i % 7) for i in range(per_series)],
+                ]
+            },
+        }
+        for label in labels
+    ]
+    return {"results": {"A": {"status": 200, "frames": frames}}}
+
+
+def timed(label: str, count: int, action: Callable[[], UpsertCounts | None]) -> None:
+    started = time.perf_counter()
+    counts = action()
+    db.session.commit()
+    seconds = time.perf_counter() - started
+    detail = (
+        f"  ({counts.inserted} inserted, {counts.updated} updated, {counts.unchanged} unchanged)"
+        if counts
+        else ""
+    )
+    print(f"{label:<12} {count:>9,} points {seconds:>8.3f} s {count / seconds:>12,.0f} points/s{detail}")
+
+
+def vacuum() -> None:
+    """VACUUM the target table (outside a transaction, as VACUUM must be)."""
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM (ANALYZE) service_performance_metrics"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--points", type=int, default=200_000, help="points per phase (default 200,000)")
+    parser.add_argument("--clients", type=int, default=50)
+    args = parser.parse_args()
+
+    app = create_app()
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        vacuum()  # dead rows of earlier runs would slow this one down
+        session = db.session
+        tag = uuid.uuid4().hex[:8]
+        clients = [Client(company_name=f"bench {tag} {n}") for n in range(args.clients)]
+        services = [
+            Service(
+                name=f"bench {tag} {kind}",
+                category=ServiceCategory.EDR,
+                delivery_model=DeliveryModel.FULLY_MANAGED,
+            )
+            for kind in ("EDR", "XDR")
+        ]
+        session.add_all([*clients, *services])
+        session.commit()
+        client_ids, service_ids = [c.id for c in clients], [s.id for s in services]
+        per_series = max(1, args.points // (len(client_ids) * len(service_ids)))
+        total = per_series * len(client_ids) * len(service_ids)
+        load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+        print(f"database {db.engine.url.database}; {os.cpu_count()} CPUs, load average {load}")
+        print(f"{len(client_ids)} clients x {len(service_ids)} services x {per_series} points per series")
+        try:
+            points = make_points(client_ids, service_ids, per_series)
+            timed("insert", total, lambda: upsert_service_metrics(session, points))
+            timed("rerun", total, lambda: upsert_service_metrics(session, points))
+            changed = make_points(client_ids, service_ids, per_series, offset=0.5)
+            timed("update", total, lambda: upsert_service_metrics(session, changed))
+            other = [
+                MetricPoint(p.client_id, p.service_id, "agents_reporting", p.timestamp, p.value)
+                for p in points
+            ]
+            timed("values", total, lambda: upsert_service_metrics_values(session, other))
+
+            labels = [f"c{n}" for n in range(len(client_ids))]
+            client_of = dict(zip(labels, client_ids, strict=True))
+            base_ms = int(datetime(2026, 6, 1, tzinfo=UTC).timestamp() * 1000)
+            pages = [frames_payload(labels, per_series * len(service_ids), base_ms)]
+            compiled = compile_mappings(
+                FRAME_MAPPINGS, QueryTarget.SERVICE_PERFORMANCE_METRIC, "$.results.A.frames[*]", False
+            )
+
+            def end_to_end() -> UpsertCounts:
+                rows = typed_rows(pages, compiled, {})
+                mapped = (
+                    MetricPoint(
+                        client_of[r["client"]], service_ids[0], r["metric_name"], r["timestamp"], r["value"]
+                    )
+                    for r in rows
+                )
+                return upsert_service_metrics(session, mapped)
+
+            timed("end-to-end", total, end_to_end)
+
+            def copy_floor() -> None:
+                """Plain COPY into the table, no upsert: what its indexes and foreign keys cost."""
+                floor = [p._replace(metric_name="copy_floor") for p in points]
+                with session.connection().connection.cursor() as cur:
+                    cur.copy_expert(
+                        'COPY service_performance_metrics (client_id, service_id, metric_name, "timestamp", '
+                        "value, unit) FROM STDIN",
+                        _copy_rows(floor),
+                    )
+
+            timed("copy-floor", total, copy_floor)
+        finally:
+            session.rollback()
+            session.execute(
+                delete(ServicePerformanceMetric).where(ServicePerformanceMetric.client_id.in_(client_ids))
+            )
+            session.execute(delete(Client).where(Client.id.in_(client_ids)))
+            session.execute(delete(Service).where(Service.id.in_(service_ids)))
+            session.commit()
+            vacuum()
+
+
+if __name__ == "__main__":
+    main()
