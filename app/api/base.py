@@ -43,6 +43,7 @@ from sqlalchemy import JSON, Uuid
 from sqlalchemy.exc import StatementError
 
 from app.extensions import csrf
+from app.views.custom_field_support import add_custom_field_filters
 from app.views.datamodel import MsspSQLAInterface
 from app.views.db_errors import REFUSALS, STALE_MESSAGE, refusal_for
 
@@ -263,6 +264,11 @@ class MsspModelRestApi(ModelRestApi):
               $ref: '#/components/responses/500'
         """
         return self.get_headless(pk, **kwargs)
+
+    def _handle_filters_args(self, rison_args: dict[str, Any]) -> Any:
+        """FAB's filters plus the `cf_<name>[__op]=value` custom-field arguments."""
+        joined = super()._handle_filters_args(rison_args)
+        return add_custom_field_filters(joined, self.datamodel, request.args)
 
     def get_list_headless(self, **kwargs: Any):
         try:

@@ -15,12 +15,27 @@ def register_audit_commands(group: click.Group, requires_migrated_database) -> N
     """Add the audit commands to the `flask mssp` group."""
 
     @group.command("audit-archive")
-    @click.option("--older-than", "older_than", type=int, required=True, metavar="DAYS",
-                  help="Archive the audit rows older than this many days (at least 1).")
-    @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                  help="The .jsonl.gz file (default: <instance>/audit-archive/audit-<time>.jsonl.gz).")
-    @click.option("--batch-size", type=click.IntRange(1, 100_000), default=5_000, show_default=True,
-                  help="Rows per transaction.")
+    @click.option(
+        "--older-than",
+        "older_than",
+        type=int,
+        required=True,
+        metavar="DAYS",
+        help="Archive the audit rows older than this many days (at least 1).",
+    )
+    @click.option(
+        "--output",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="The .jsonl.gz file (default: <instance>/audit-archive/audit-<time>.jsonl.gz).",
+    )
+    @click.option(
+        "--batch-size",
+        type=click.IntRange(1, 100_000),
+        default=5_000,
+        show_default=True,
+        help="Rows per transaction.",
+    )
     @with_appcontext
     @requires_migrated_database
     def audit_archive_command(older_than: int, output: Path | None, batch_size: int) -> None:

@@ -25,7 +25,7 @@ from app.dashboards.figures import renewals as renewal_figures
 from app.dashboards.figures import sla as sla_figures
 from app.dashboards.figures import tickets as ticket_figures
 from app.dashboards.figures.common import empty_figure
-from app.dashboards.filters import DashboardFilters
+from app.dashboards.filters import PRESETS, DashboardFilters
 from app.dashboards.queries import finance, health, licenses, renewals, sla, tickets
 from app.dashboards.queries.common import RollupStatus
 
@@ -83,6 +83,13 @@ class Chart:
     by_service: bool = True
     #: Whether the date range applies (else the chart shows "now" or the months ahead).
     by_date: bool = True
+    #: Precomputed for the preset ranges only: a custom range sums the source rows (up to
+    #: ~1 s at a million transactions), so the page loads it after rendering instead.
+    slow_on_custom_range: bool = False
+
+    def deferred(self, filters: DashboardFilters) -> bool:
+        """Whether a page leaves this chart for the browser to fetch once it is shown."""
+        return self.slow_on_custom_range and filters.preset not in PRESETS
 
 
 # --- builders: query, then figure -----------------------------------------------------------
@@ -203,6 +210,7 @@ CHARTS: tuple[Chart, ...] = (
         _revenue_top_clients,
         financial=True,
         on_client=False,
+        slow_on_custom_range=True,
     ),
     Chart(
         "mrr_trend",

@@ -51,7 +51,7 @@ def _money_tiles(ctx: ChartContext) -> list[Tile]:
     ids = ctx.money_client_ids()
     scope_note = ""
     if ctx.fleet and ctx.access.finance is FinanceScope.ASSIGNED:
-        scope_note = f"your {len(ctx.access.assigned_client_ids):,} clients"
+        scope_note = f"your {_count(len(ctx.access.assigned_client_ids), 'client')}"
     contracts = finance.active_contract_value(ctx.session, ids)
     as_of, mrr = finance.latest_mrr(ctx.session, ctx.today, ids)
     ending = renewals.ending_counts(ctx.session, ctx.today, ids)
@@ -60,7 +60,7 @@ def _money_tiles(ctx: ChartContext) -> list[Tile]:
             "contract_value",
             "Active contract value",
             [money(c.amount, c.currency) for c in contracts] or ["—"],
-            note=_join(scope_note, f"{sum(c.count for c in contracts):,} active contracts"),
+            note=_join(scope_note, _count(sum(c.count for c in contracts), "active contract")),
             financial=True,
         ),
         Tile(
@@ -110,6 +110,10 @@ def _licenses_tile(ctx: ChartContext) -> Tile:
         note=names,
         warn=bool(full),
     )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 def _join(*parts: str) -> str:

@@ -34,6 +34,12 @@ def _values(session: Session, sql: str, **params: Any) -> list:
     return sorted({row[0] for row in session.execute(text(sql), params) if row[0] is not None})
 
 
+def _clear(session: Session, table: str) -> None:
+    # DELETE, not TRUNCATE: TRUNCATE locks readers out until the rebuild commits (a minute
+    # at full scale); with DELETE the dashboards keep reading the old rows meanwhile.
+    _exec(session, f"DELETE FROM {table}")
+
+
 def _touched(session: Session, window: RefreshWindow, changed_sql: str, since_sql: str) -> list:
     if window.since is not None:
         return _values(session, since_sql, since=window.since)
@@ -87,11 +93,13 @@ _LATEST = """
 def refresh_metrics(session: Session, window: RefreshWindow) -> int:
     """Rebuild the metric rollups' touched hours and days; return how many hours were recomputed."""
     if window.full:
-        _exec(
-            session,
-            "TRUNCATE dash_metric_fleet_hourly, dash_metric_fleet_daily, "
-            "dash_metric_client_daily, dash_metric_latest",
-        )
+        for table in (
+            "dash_metric_fleet_hourly",
+            "dash_metric_fleet_daily",
+            "dash_metric_client_daily",
+            "dash_metric_latest",
+        ):
+            _clear(session, table)
         _exec(session, _FLEET_HOURLY.format(restrict=""))
         _exec(session, _FLEET_DAILY.format(restrict=""))
         _exec(session, _CLIENT_DAILY.format(restrict=""))
@@ -153,7 +161,7 @@ _MONTHS_OF_SLA = """JOIN unnest(CAST(:months AS date[])) AS mo(month)
 def refresh_sla(session: Session, window: RefreshWindow) -> int:
     """Rebuild the touched months of the SLA rollup; return how many months were recomputed."""
     if window.full:
-        _exec(session, "TRUNCATE dash_sla_monthly")
+        _clear(session, "dash_sla_monthly")
         _exec(session, _SLA.format(restrict=""))
         return len(_values(session, "SELECT DISTINCT month FROM dash_sla_monthly"))
     months = _touched(
@@ -197,7 +205,7 @@ _TICKETS = """
 def refresh_tickets(session: Session, window: RefreshWindow) -> int:
     """Rebuild the touched weeks of the ticket rollup; return how many weeks were recomputed."""
     if window.full:
-        _exec(session, "TRUNCATE dash_ticket_weekly")
+        _clear(session, "dash_ticket_weekly")
         weeks = _values(
             session,
             f"SELECT DISTINCT {_WEEK_OF.format(column='opened_at')} FROM ticket_summaries "
@@ -244,7 +252,7 @@ _MONTHS_OF_MONEY = """JOIN unnest(CAST(:months AS date[])) AS mo(month)
 def refresh_finance(session: Session, window: RefreshWindow) -> int:
     """Rebuild the touched months of the money rollup; return how many months were recomputed."""
     if window.full:
-        _exec(session, "TRUNCATE dash_finance_monthly")
+        _clear(session, "dash_finance_monthly")
         _exec(session, _FINANCE.format(restrict=""))
         return len(_values(session, "SELECT DISTINCT month FROM dash_finance_monthly"))
     month_of_since = "date_trunc('month', CAST(:since AS timestamptz) AT TIME ZONE 'UTC')"
@@ -286,7 +294,7 @@ def refresh_revenue_windows(session: Session, window: RefreshWindow, today: date
     the clients with changed revenue.
     """
     if window.full or window.since is not None or as_of != today:
-        _exec(session, "TRUNCATE dash_client_revenue_window")
+        _clear(session, "dash_client_revenue_window")
         _exec(session, _window_insert(""), today=today)
         return len(_values(session, "SELECT DISTINCT client_id FROM dash_client_revenue_window"))
     clients = [

@@ -121,9 +121,10 @@ def _batches(
         if not found:
             session.rollback()
             return
-        yield [row["id"] for row in found], [
-            {column: json_value(value) for column, value in row.items()} for row in found
-        ]
+        yield (
+            [row["id"] for row in found],
+            [{column: json_value(value) for column, value in row.items()} for row in found],
+        )
 
 
 def _sha256(path: Path) -> str:

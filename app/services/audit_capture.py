@@ -23,14 +23,17 @@ outside the application (psql). See docs/audit.md.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import Table, event, insert, inspect, select, tuple_
 from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm.exc import ObjectDeletedError
 
 from app.models.audit import AuditAction, AuditEvent, AuditOperation
 from app.services.audit import event_context
@@ -70,6 +73,8 @@ class RowChange:
     changes: Changes
     #: The lifecycle action this row's own changes amount to (None: a plain change).
     lifecycle: str | None = None
+    #: (entity type, id) of the audited rows this one points at, when it has a lifecycle.
+    refs: frozenset[tuple[str, str]] = frozenset()
 
 
 @dataclass
@@ -120,7 +125,9 @@ def _prefetch_old_values(session: Session, obj: Any, policy: AuditPolicy, notes:
 def _current_values(session: Session, obj: Any, policy: AuditPolicy) -> dict[str, Any]:
     state = inspect(obj)
     if state.key is not None and state.expired_attributes:
-        session.refresh(obj)  # a delete of an expired object: read what is being removed
+        # A delete of an expired object: read what is being removed (unless it is gone already).
+        with contextlib.suppress(ObjectDeletedError):
+            session.refresh(obj)
     return loaded_values(obj, policy)
 
 
@@ -132,6 +139,14 @@ def _cascaded_deletes(session: Session) -> list[RowChange]:
         state = inspect(obj)
         if state.key is not None and len(state.identity) == 1:
             parents.setdefault(state.mapper.local_table.name, []).append(state.identity[0])
+    return cascaded_rows(session, parents, deleted_keys)
+
+
+def cascaded_rows(
+    session: Session, parents: dict[str, list[Any]], skip: set[tuple[type, str | None]]
+) -> list[RowChange]:
+    """The audited rows ON DELETE CASCADE removes with the rows `parents` ({table: keys})."""
+    deleted_keys = skip
     found: list[RowChange] = []
     for _depth in range(3):  # a source's queries' runs: three levels at most today
         next_parents: dict[str, list[Any]] = {}
@@ -145,8 +160,13 @@ def _cascaded_deletes(session: Session) -> list[RowChange]:
                         continue  # the ORM deletes it itself: recorded from the object
                     deleted_keys.add((model, key))
                     found.append(
-                        RowChange(policy, key, AuditOperation.DELETE, deleted_changes(row, policy),
-                                  policy.delete_action)
+                        RowChange(
+                            policy,
+                            key,
+                            AuditOperation.DELETE,
+                            deleted_changes(row, policy),
+                            policy.delete_action,
+                        )
                     )
                     if len(child_table.primary_key.columns) == 1:
                         pk = child_table.primary_key.columns[0].name
@@ -157,6 +177,7 @@ def _cascaded_deletes(session: Session) -> list[RowChange]:
     return found
 
 
+@cache
 def _cascading_children(table_name: str) -> list[tuple[type, AuditPolicy, str]]:
     children = []
     for model, policy in tables().values():
@@ -235,15 +256,30 @@ def _change_of(
             policy, entity_id, AuditOperation.DELETE, deleted_changes(values, policy), policy.delete_action
         )
     if obj in session.new:
-        return RowChange(
+        change = RowChange(
             policy, entity_id, AuditOperation.CREATE, created_changes(obj, policy), policy.create_action
         )
-    if id(obj) in notes.explained:
+    elif id(obj) in notes.explained:
         return None
-    changes = updated_changes(obj, policy, notes.old_values.get(id(obj)))
-    if not changes:
-        return None
-    return RowChange(policy, entity_id, AuditOperation.UPDATE, changes, policy.update_action(changes))
+    else:
+        changes = updated_changes(obj, policy, notes.old_values.get(id(obj)))
+        if not changes:
+            return None
+        change = RowChange(policy, entity_id, AuditOperation.UPDATE, changes, policy.update_action(changes))
+    if change.lifecycle:
+        change.refs = references(type(obj).__table__, inspect(obj).dict)
+    return change
+
+
+def references(table: Table, values: Any) -> frozenset[tuple[str, str]]:
+    """The audited rows a row points at through its foreign keys: {(entity type, id)}."""
+    found = set()
+    for fk in table.foreign_keys:
+        entry = tables().get(fk.column.table.name)
+        value = values.get(fk.parent.key) if entry is not None else None
+        if value is not None:
+            found.add((entry[1].entity_type, str(value)))
+    return frozenset(found)
 
 
 # --- bulk statements ---------------------------------------------------------------------------
@@ -265,6 +301,10 @@ def audit_bulk_statement(state: ORMExecuteState) -> Any:
         _record_bulk_insert(session, table, policy, state.parameters)
         return result
     before = _rows_before(session, table, state)
+    cascaded: list[RowChange] = []
+    if state.is_delete and before and len(table.primary_key.columns) == 1:
+        pk = table.primary_key.columns[0].name
+        cascaded = cascaded_rows(session, {table.name: [row[pk] for row in before.values()]}, set())
     result = state.invoke_statement()
     if not before:
         return result
@@ -272,16 +312,17 @@ def audit_bulk_statement(state: ORMExecuteState) -> Any:
         found = [
             RowChange(policy, key, AuditOperation.DELETE, deleted_changes(row, policy), policy.delete_action)
             for key, row in before.items()
-        ]
+        ] + cascaded
     else:
         after = _rows_by_key(session, table, _key_condition(table, before))
         found = []
         for key, old in before.items():
             changes = values_changes(policy, old, after.get(key, {}))
             if changes:
-                found.append(
-                    RowChange(policy, key, AuditOperation.UPDATE, changes, policy.update_action(changes))
-                )
+                change = RowChange(policy, key, AuditOperation.UPDATE, changes, policy.update_action(changes))
+                if change.lifecycle:
+                    change.refs = references(table, old)
+                found.append(change)
     if found:
         write_rows(session, found)
     return result
@@ -303,8 +344,10 @@ def _rows_before(session: Session, table: Table, state: ORMExecuteState) -> dict
     query = select(table)
     if condition is not None:
         query = query.where(condition)
+    # A textual WHERE (`text("jsonb_exists(...)")`) takes the statement's own parameters.
+    params = parameters if isinstance(parameters, dict) else None
     with session.no_autoflush:
-        rows = session.execute(query.with_for_update()).mappings().all()
+        rows = session.execute(query.with_for_update(), params).mappings().all()
     return {_row_key(table, row): dict(row) for row in rows}
 
 
@@ -329,14 +372,22 @@ def _record_bulk_insert(session: Session, table: Table, policy: AuditPolicy, par
     for row in rows:
         if all(row.get(name) is not None for name in pk_names):
             key = ",".join(str(row[name]) for name in pk_names)
-            found.append(RowChange(policy, key, AuditOperation.CREATE, values_changes(policy, {}, row),
-                                   policy.create_action))
+            found.append(
+                RowChange(
+                    policy, key, AuditOperation.CREATE, values_changes(policy, {}, row), policy.create_action
+                )
+            )
         else:
             keyless += 1
     if keyless:
         found.append(
-            RowChange(policy, None, AuditOperation.CREATE, {"rows": {"old": None, "new": keyless}},
-                      AuditAction.BULK_CREATE)
+            RowChange(
+                policy,
+                None,
+                AuditOperation.CREATE,
+                {"rows": {"old": None, "new": keyless}},
+                AuditAction.BULK_CREATE,
+            )
         )
     write_rows(session, found)
 
@@ -348,18 +399,24 @@ def write_rows(session: Session, found: list[RowChange]) -> None:
     """Insert the rows on the session's connection (same transaction as the change)."""
     context = event_context()
     explicit = current_action()
-    lifecycles = {change.lifecycle for change in found if change.lifecycle}
-    # A flush that did one lifecycle action (an assignment closed, its asset back in stock)
-    # names its plain creates and updates after it too.
-    shared = lifecycles.pop() if len(lifecycles) == 1 else None
+    # A lifecycle action names the plain updates of the rows it points at, in the same
+    # flush: returning hardware closes the assignment and puts its asset back in stock.
+    shared: dict[tuple[str, str | None], str] = {}
+    for change in found:
+        if change.lifecycle:
+            for ref in change.refs:
+                shared.setdefault(ref, change.lifecycle)
     rows = []
     for change in found:
         if explicit:
             action = explicit
         elif change.lifecycle:
             action = change.lifecycle
-        elif shared and change.operation is not AuditOperation.DELETE:
-            action = shared
+        elif (
+            change.operation is AuditOperation.UPDATE
+            and (key := (change.policy.entity_type, change.entity_id)) in shared
+        ):
+            action = shared[key]
         else:
             action = change.operation.value
         rows.append(

@@ -169,9 +169,7 @@ def missing_old_values(obj: Any, policy: AuditPolicy) -> list[str]:
     return [
         key
         for key in changed_column_keys(state)
-        if policy.records(key)
-        and (history := state.attrs[key].history).added
-        and not history.deleted
+        if policy.records(key) and (history := state.attrs[key].history).added and not history.deleted
     ]
 
 

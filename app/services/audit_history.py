@@ -57,7 +57,12 @@ def history_query(entity_type: str, entity_id: str):
 
 
 def record_history(
-    session: Session, entity_type: str, entity_id: str, *, limit: int, offset: int = 0,
+    session: Session,
+    entity_type: str,
+    entity_id: str,
+    *,
+    limit: int,
+    offset: int = 0,
     labels: dict[str, str] | None = None,
 ) -> list[HistoryEntry]:
     """Up to `limit` entries of one record's history, newest first."""
@@ -83,8 +88,15 @@ def change_lines(
         value = changes[name]
         label = _label(name, labels)
         if isinstance(value, dict) and ("added" in value or "removed" in value):
-            lines.append(ChangeLine(name, label, added=tuple(value.get("added") or ()),
-                                    removed=tuple(value.get("removed") or ()), kind="collection"))
+            lines.append(
+                ChangeLine(
+                    name,
+                    label,
+                    added=tuple(value.get("added") or ()),
+                    removed=tuple(value.get("removed") or ()),
+                    kind="collection",
+                )
+            )
         elif isinstance(value, dict) and ("old" in value or "new" in value):
             old, new = value.get("old"), value.get("new")
             if not value.get("masked") and model is not None:

@@ -21,9 +21,7 @@ from functools import cache
 from typing import Any
 
 #: Bookkeeping columns of every entity: who/when is the audit row itself, `version` the lock.
-BOOKKEEPING = frozenset(
-    {"id", "created_at", "updated_at", "created_by_id", "changed_by_id", "version"}
-)
+BOOKKEEPING = frozenset({"id", "created_at", "updated_at", "created_by_id", "changed_by_id", "version"})
 #: FAB's user bookkeeping and the login counters (logins are audit events of their own).
 USER_BOOKKEEPING = frozenset(
     {
@@ -46,9 +44,7 @@ SECRET_NAME = re.compile(r"(^|_)(password|passwd|secret|token|credentials?|api_k
 #: In `transitions`: any value set where there was none.
 ANY_VALUE = "*"
 #: `is_active` turned off or on, on any entity that has it.
-ACTIVE_TRANSITIONS: Mapping[str, Mapping[Any, str]] = {
-    "is_active": {False: "deactivate", True: "activate"}
-}
+ACTIVE_TRANSITIONS: Mapping[str, Mapping[Any, str]] = {"is_active": {False: "deactivate", True: "activate"}}
 
 
 @dataclass(frozen=True)
@@ -119,13 +115,21 @@ def policies() -> dict[type, AuditPolicy]:
         Contract: AuditPolicy("contract", transitions={"status": _contract_status()}),
         ServiceScope: AuditPolicy(
             "service_scope",
-            transitions={"saf_status": {"signed": "saf_signed", "active": "saf_activate",
-                                        "suspended": "saf_suspend"}},
+            transitions={
+                "saf_status": {"signed": "saf_signed", "active": "saf_activate", "suspended": "saf_suspend"}
+            },
         ),
         Proposal: AuditPolicy(
             "proposal",
-            transitions={"status": {"sent": "send", "accepted": "accept", "rejected": "reject",
-                                    "withdrawn": "withdraw", "expired": "expire"}},
+            transitions={
+                "status": {
+                    "sent": "send",
+                    "accepted": "accept",
+                    "rejected": "reject",
+                    "withdrawn": "withdraw",
+                    "expired": "expire",
+                }
+            },
         ),
         Service: AuditPolicy("service"),
         LicensePool: AuditPolicy("license_pool"),

@@ -25,6 +25,7 @@ FlushHook = Callable[[PendingChanges], None]
 def flush_hooks() -> tuple[FlushHook, ...]:
     """The hooks, in order: what a later hook reads (dates, details) is settled first."""
     from app.services.contracts import check_contract_changes
+    from app.services.custom_fields import check_custom_field_changes
     from app.services.finance import check_transaction_changes
     from app.services.hardware import check_hardware_changes
     from app.services.licensing import check_license_changes
@@ -42,6 +43,8 @@ def flush_hooks() -> tuple[FlushHook, ...]:
         check_hardware_changes,
         check_transaction_changes,
         check_team_changes,
+        # Last: values other hooks copy (a renewal copies its contract's) are checked too.
+        check_custom_field_changes,
     )
 
 

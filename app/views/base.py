@@ -36,6 +36,7 @@ from markupsafe import Markup
 from werkzeug.routing import BuildError
 from wtforms.fields.core import UnboundField
 
+from app.views.custom_field_support import CustomFieldsMixin, is_custom_column
 from app.views.display import format_value, plain_value, pretty_json
 from app.views.fields import RelationPickerField, VersionField
 from app.views.forms import MsspFormConverter
@@ -76,7 +77,7 @@ def can_read(resource: str) -> bool:
     return holds("can_read", resource)
 
 
-class MsspModelView(ListingMixin, WritesMixin, ModelView):
+class MsspModelView(CustomFieldsMixin, ListingMixin, WritesMixin, ModelView):
     """Base screen: subclass with `datamodel = MsspSQLAInterface(Model)` and columns."""
 
     # ---- declared by a domain view ----------------------------------------------------
@@ -218,6 +219,8 @@ class MsspModelView(ListingMixin, WritesMixin, ModelView):
     def display_value(self, item: Any, column: str, *, in_list: bool = True) -> str | Markup:
         """What a cell shows: formatted scalars, linked relation labels, pretty JSON on show pages."""
         datamodel = self.datamodel
+        if is_custom_column(column) and column not in datamodel.list_properties:
+            return self.custom_value(item, column, in_list=in_list)
         if column in datamodel.list_properties and datamodel.is_relation(column):
             value = getattr(item, column)
             if value is None:
@@ -294,14 +297,23 @@ class MsspModelView(ListingMixin, WritesMixin, ModelView):
 
     def _get_show_widget(self, pk, item, widgets=None, actions=None, show_fieldsets=None):
         widgets = widgets or {}
+        columns = list(self.show_columns)
+        values = [self.display_value(item, c, in_list=False) for c in columns]
+        fieldsets = show_fieldsets or self.show_fieldsets
+        extra_columns, extra_values, extra_sets = self.custom_show_sections(item)
+        if extra_columns:
+            columns, values = [*columns, *extra_columns], [*values, *extra_values]
+            title = str(self.entity_label).capitalize()
+            own = list(fieldsets) if fieldsets else [(title, {"fields": list(self.show_columns)})]
+            fieldsets = [*own, *extra_sets]
         widgets["show"] = self.show_widget(
             pk=pk,
-            label_columns=self.label_columns,
-            include_columns=self.show_columns,
-            value_columns=[self.display_value(item, c, in_list=False) for c in self.show_columns],
+            label_columns={**self.label_columns, **self.custom_labels()},
+            include_columns=columns,
+            value_columns=values,
             formatters_columns={},
             actions=actions or self.actions,
-            fieldsets=show_fieldsets or self.show_fieldsets,
+            fieldsets=fieldsets,
             modelview_name=self.__class__.__name__,
         )
         return widgets

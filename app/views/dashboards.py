@@ -8,7 +8,9 @@ per client. plotly.js is served from the installed plotly package: no CDN.
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 import uuid
 from pathlib import Path
 
@@ -50,6 +52,21 @@ def plotly_js(version: str):
     if version != get_plotlyjs_version():
         abort(404)
     return send_from_directory(PLOTLY_DIR, "plotly.min.js", mimetype="text/javascript", max_age=ONE_YEAR)
+
+
+#: The bundle injects a stylesheet for map traces under this kind of id unless the id exists.
+BUNDLED_STYLE_ID = re.compile(rb'document\.getElementById\("([0-9a-f]{64})"\)')
+
+
+@functools.cache
+def plotly_style_ids() -> tuple[str, ...]:
+    """The ids of the <style> elements plotly.js creates itself (all but the one for its rules).
+
+    The page creates them first, carrying the CSP nonce: plotly.js then uses (or skips)
+    them instead of adding a <style> the Content-Security-Policy would refuse.
+    """
+    bundle = (PLOTLY_DIR / "plotly.min.js").read_bytes()
+    return ("plotly.js-style-global", *sorted({m.decode() for m in BUNDLED_STYLE_ID.findall(bundle)}))
 
 
 def plotly_js_url() -> str:
@@ -161,12 +178,15 @@ class DashboardView(BaseView):
         ctx = self._context(filters)
         panels = []
         for slot in charts_for(ctx.access, filters.client_id):
-            figure = build_chart(slot.chart, ctx) if slot.allowed else None
+            deferred = slot.allowed and slot.chart.deferred(filters)
+            figure = build_chart(slot.chart, ctx) if slot.allowed and not deferred else None
+            message = empty_message(figure) if figure is not None else None
             panels.append(
                 {
                     "chart": slot.chart,
                     "allowed": slot.allowed,
-                    "message": empty_message(figure) if figure is not None else NOT_ON_TEAM,
+                    "deferred": deferred,
+                    "message": NOT_ON_TEAM if not slot.allowed else "Loading…" if deferred else message,
                     "figure": script_json(figure_json(figure)) if figure is not None else None,
                 }
             )
@@ -188,6 +208,7 @@ class DashboardView(BaseView):
             overview_url=url_for("DashboardView.overview", **filters.with_client(None).to_args()),
             rollups=ctx.rollups,
             plotly_js_url=plotly_js_url(),
+            plotly_style_ids=plotly_style_ids(),
         )
 
 

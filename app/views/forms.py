@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from flask_appbuilder.fieldwidgets import DateTimePickerWidget, Select2Widget
 from flask_appbuilder.forms import GeneralModelConverter
 from flask_appbuilder.validators import Unique
-from wtforms import validators
+from wtforms import BooleanField, validators
 
 from app.views.fields import EnumSelectField, JSONField, RelationPickerField, UTCDateTimeField
 
@@ -42,6 +42,10 @@ class MsspFormConverter(GeneralModelConverter):
             form_props[col_name] = JSONField(
                 label, [*lst_validators, *required], kind=kind, description=description
             )
+            return form_props
+        if datamodel.is_boolean(col_name) and not self.search:
+            # An unchecked box is an answer (false): FAB's "required" refused it on NOT NULL columns.
+            form_props[col_name] = BooleanField(label, lst_validators, description=description)
             return form_props
         if datamodel.is_datetime(col_name):
             nullable = datamodel.is_nullable(col_name)

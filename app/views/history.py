@@ -111,8 +111,12 @@ class HistoryView(BaseView):
         page = max(request.args.get("page", default=0, type=int) or 0, 0)
         view = screen_for(model)
         entries = record_history(
-            db.session, entity_type, entity_id, limit=HISTORY_PAGE_SIZE + 1,
-            offset=page * HISTORY_PAGE_SIZE, labels=_labels(view),
+            db.session,
+            entity_type,
+            entity_id,
+            limit=HISTORY_PAGE_SIZE + 1,
+            offset=page * HISTORY_PAGE_SIZE,
+            labels=_labels(view),
         )
         record_url = None
         if view is not None and may_read_record(view, entity_id):

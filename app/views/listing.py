@@ -87,7 +87,8 @@ class ListingMixin:
         actions = actions or self.actions
         page_size = min(page_size or self.page_size, self.max_page_size)
         order_column, order_direction = self._resolve_order(order_column, order_direction)
-        joined_filters = filters.get_joined_filters(self._base_filters)
+        joined_filters = self.with_custom_field_filters(filters.get_joined_filters(self._base_filters))
+        columns = [*self.list_columns, *self.custom_list_columns()]
         count, items = self.datamodel.query_page(
             joined_filters,
             order_column,
@@ -98,9 +99,9 @@ class ListingMixin:
         )
         pks = [self._serialize_pk_if_composite(pk) for pk in self.datamodel.get_keys(items)]
         widgets["list"] = self.list_widget(
-            label_columns=self.label_columns,
-            include_columns=self.list_columns,
-            value_columns=[{c: self.display_value(item, c) for c in self.list_columns} for item in items],
+            label_columns={**self.label_columns, **self.custom_labels()},
+            include_columns=columns,
+            value_columns=[{c: self.display_value(item, c) for c in columns} for item in items],
             order_columns=self.order_columns,
             formatters_columns={},
             page=page,
@@ -181,8 +182,8 @@ class ListingMixin:
         get_filter_args(self._filters)
         order_column, order_direction = safe_order_args().get(self.__class__.__name__, ("", ""))
         order_column, order_direction = self._resolve_order(order_column, order_direction)
-        joined_filters = self._filters.get_joined_filters(self._base_filters)
-        columns = self.export_columns or self.list_columns
+        joined_filters = self.with_custom_field_filters(self._filters.get_joined_filters(self._base_filters))
+        columns = [*(self.export_columns or self.list_columns), *self.custom_list_columns()]
         query = self.datamodel.session.query(self.datamodel.obj)
         query = self.datamodel.apply_all(query, joined_filters, order_column, order_direction)
         # The key as a tie-breaker: batches of an ordered query must not overlap.
@@ -192,7 +193,8 @@ class ListingMixin:
         except BAD_FILTER_ERRORS:
             self.datamodel.session.rollback()
             return jsonify(message="A filter value does not fit its column."), 400
-        header = [str(self.label_columns.get(c, c)) for c in columns]
+        labels = {**self.label_columns, **self.custom_labels()}
+        header = [str(labels.get(c, c)) for c in columns]
         return csv_export.csv_response(
             filename=csv_export.filename_for(self.entity_label),
             header=header,

@@ -66,7 +66,7 @@ class WritesMixin:
     def _add(self):
         get_filter_args(self._filters, disallow_if_not_in_search=False)
         exclude_cols = self._filters.get_relation_cols()
-        form = self.add_form.refresh()
+        form = self.form_with_custom_fields(self.add_form).refresh()
         if request.method == "POST":
             self._fill_form_exclude_cols(exclude_cols, form)
             if form.validate():
@@ -97,7 +97,7 @@ class WritesMixin:
             abort(404)
         pk = self.datamodel.get_pk_value(item)
         if request.method == "POST":
-            form = self.edit_form.refresh(request.form)
+            form = self.form_with_custom_fields(self.edit_form).refresh(request.form)
             self._fill_form_exclude_cols(exclude_cols, form)
             form._id = pk
             if form.validate():
@@ -119,7 +119,7 @@ class WritesMixin:
             else:
                 self._flash_hidden_errors(form, exclude_cols)
         else:
-            form = self.edit_form.refresh(obj=item)
+            form = self.form_with_custom_fields(self.edit_form).refresh(obj=item)
             self.prefill_form(form, pk)
             self.update_redirect()
         return self._get_edit_widget(form=form, exclude_cols=exclude_cols)

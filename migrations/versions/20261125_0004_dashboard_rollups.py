@@ -3,7 +3,8 @@
 Tables `dash_*` hold derived data only (app/dashboards/models.py), filled and
 kept fresh by `refresh_rollups` / `flask mssp refresh-rollups`; they have no
 foreign keys. Also indexes on `updated_at` of the four source tables the
-incremental refresh reads. The downgrade drops all of it.
+incremental refresh reads, and a covering index on active contracts' value per
+currency (the headline number). The downgrade drops all of it.
 
 Revision ID: 0004
 Revises: 0006
@@ -129,6 +130,9 @@ def upgrade():
     with op.batch_alter_table('financial_transactions', schema=None) as batch_op:
         batch_op.create_index('ix_financial_transactions_updated_at', ['updated_at'], unique=False)
 
+    with op.batch_alter_table('contracts', schema=None) as batch_op:
+        batch_op.create_index('ix_contracts_active_value_by_currency', ['currency'], unique=False, postgresql_include=['value'], postgresql_where=sa.text("status = 'active'"))
+
     with op.batch_alter_table('service_performance_metrics', schema=None) as batch_op:
         batch_op.create_index('ix_service_performance_metrics_updated_at', ['updated_at'], unique=False)
 
@@ -154,6 +158,9 @@ def downgrade():
 
     with op.batch_alter_table('financial_transactions', schema=None) as batch_op:
         batch_op.drop_index('ix_financial_transactions_updated_at')
+
+    with op.batch_alter_table('contracts', schema=None) as batch_op:
+        batch_op.drop_index('ix_contracts_active_value_by_currency', postgresql_where=sa.text("status = 'active'"))
 
     op.drop_table('dash_ticket_weekly')
     op.drop_table('dash_sla_monthly')

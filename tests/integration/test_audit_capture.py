@@ -112,19 +112,21 @@ def test_an_old_value_that_was_not_loaded_is_read_before_the_update(db_session):
     assert updated.changes == {"lead_score": {"old": 7, "new": 8}}
 
 
-def test_custom_field_data_is_compared_key_by_key(db_session):
-    client = make_client(db_session, custom_field_data={"tier": "gold", "region": "emea"})
-    client.custom_field_data = {"tier": "platinum", "region": "emea"}
+def test_json_objects_are_compared_key_by_key(db_session):
+    client = make_client(db_session, custom_client_specific_json_data={"tier": "gold", "region": "emea"})
+    client.custom_client_specific_json_data = {"tier": "platinum", "region": "emea"}
     db_session.commit()
     updated = only(db_session, "client", client.id, AuditOperation.UPDATE)
-    assert updated.changes == {"custom_field_data.tier": {"old": "gold", "new": "platinum"}}
+    assert updated.changes == {"custom_client_specific_json_data.tier": {"old": "gold", "new": "platinum"}}
 
 
 def test_secrets_are_recorded_as_changed_never_with_their_value(app, db_session):
     from app.services.data_sources import set_credentials
 
     source = ExternalDataSource(
-        name=unique("Jira"), source_type=SourceType.JIRA, base_url="https://jira.example",
+        name=unique("Jira"),
+        source_type=SourceType.JIRA,
+        base_url="https://jira.example",
         auth_type=AuthType.BEARER,
     )
     set_credentials(source, {"token": "s3cr3t-token-value"})
@@ -143,8 +145,14 @@ def test_secrets_are_recorded_as_changed_never_with_their_value(app, db_session)
 def test_a_users_password_is_masked_and_their_roles_listed(app, db_session):
     from app.services.users import create_user
 
-    user = create_user(app.appbuilder, f"{unique('u').replace(' ', '')}@audit.example",
-                       "correct horse battery staple 7", "Audit", "Person", "Engineer")
+    user = create_user(
+        app.appbuilder,
+        f"{unique('u').replace(' ', '')}@audit.example",
+        "correct horse battery staple 7",
+        "Audit",
+        "Person",
+        "Engineer",
+    )
     created = only(db_session, "user", user.id, AuditOperation.CREATE)
     assert created.changes["password"] == {"old": None, "new": MASK, "masked": True}
     assert created.changes["roles"] == {"added": ["Engineer"], "removed": []}
@@ -239,7 +247,9 @@ def test_key_rotation_is_recorded_masked(app, db_session):
     from app.services.data_sources import rotate_credentials, set_credentials
 
     source = ExternalDataSource(
-        name=unique("Grafana"), source_type=SourceType.GRAFANA, base_url="https://grafana.example",
+        name=unique("Grafana"),
+        source_type=SourceType.GRAFANA,
+        base_url="https://grafana.example",
         auth_type=AuthType.BEARER,
     )
     set_credentials(source, {"token": "rotate-me-secret"})
@@ -301,3 +311,56 @@ def test_the_contract_status_history_survives_a_renewal(db_session):
     renewed = [e for e in history(db_session, "contract", contract.id) if e.action == "renew"]
     assert len(renewed) == 1 and renewed[0].changes["status"]["new"] == ContractStatus.RENEWED.value
     assert only(db_session, "contract", successor.id, AuditOperation.CREATE).entity_id == str(successor.id)
+
+
+def test_a_bulk_delete_records_what_the_database_cascades(db_session):
+    from app.models.team import AssignmentRole, ClientTeamAssignment
+
+    client = make_client(db_session)
+    assignment = ClientTeamAssignment(
+        client=client, user=make_user(db_session), assignment_role=AssignmentRole.ENGINEER
+    )
+    db_session.add(assignment)
+    db_session.commit()
+    assignment_id, client_id = assignment.id, client.id
+    db_session.expunge_all()
+    db_session.execute(delete(Client).where(Client.id == client_id))
+    db_session.commit()
+    assert only(db_session, "client", client_id, AuditOperation.DELETE).action == "delete"
+    assert (
+        only(db_session, "client_team_assignment", assignment_id, AuditOperation.DELETE).action == "unassign"
+    )
+
+
+def test_a_statement_with_a_textual_condition_is_audited_too(db_session):
+    from sqlalchemy import text
+
+    client = make_client(db_session, custom_client_specific_json_data={"old_key": "x"})
+    table = Client.__table__
+    db_session.execute(
+        update(table)
+        .where(text("jsonb_exists(custom_client_specific_json_data, :old)"), table.c.id == client.id)
+        .values(
+            custom_client_specific_json_data=text("custom_client_specific_json_data - CAST(:old AS text)")
+        ),
+        {"old": "old_key"},
+    )
+    db_session.commit()
+    updated = only(db_session, "client", client.id, AuditOperation.UPDATE)
+    assert updated.changes == {"custom_client_specific_json_data.old_key": {"old": "x", "new": None}}
+
+
+def test_a_lifecycle_action_names_only_the_rows_it_points_at(db_session):
+    from app.models.licensing import ClientLicense
+
+    pool, client, bystander = make_pool(db_session, total=5), make_client(db_session), make_client(db_session)
+    db_session.add(
+        ClientLicense(license_pool=pool, client=client, assigned_seats=1, assignment_date=date(2026, 1, 1))
+    )
+    bystander.notes = "unrelated edit in the same flush"
+    db_session.commit()
+    assert only(db_session, "client", bystander.id, AuditOperation.UPDATE).action == "update"
+    created = [
+        e for e in history(db_session, "license_pool", pool.id) if e.operation is AuditOperation.CREATE
+    ]
+    assert [e.action for e in created] == ["create"]

@@ -197,3 +197,16 @@ def test_anonymous_gets_nothing(client, events):
     assert client.get("/api/v1/audit_event/").status_code == 401
     response = client.get("/auditlogview/list/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_the_user_filter_picker_finds_people_by_email(admin_client, events):
+    response = admin_client.get("/auditlogview/related/actor/?q=engineer@")
+    assert response.status_code == 200
+    assert [r["text"] for r in response.get_json()["results"]] == ["Engineer Tester"]
+
+
+def test_role_pages_have_a_history_tab(app, admin_client, db_connection):
+    with app.app_context():
+        role_id = app.appbuilder.sm.find_role("Manager").id
+    page = admin_client.get(f"/roles/show/{role_id}").get_data(as_text=True)
+    assert 'href="#History"' in page

@@ -252,3 +252,39 @@ def test_history_of_an_unknown_entity_type_is_404_and_anonymous_is_sent_to_login
     assert admin_client.get(f"/history/nonsense/{uuid.uuid4()}/").status_code == 404
     response = client.get(f"/history/client/{uuid.uuid4()}/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_user_pages_have_a_history_tab_with_the_password_masked(app, admin_client, db_connection):
+    from tests.web.auth_helpers import user_id
+
+    engineer = user_id(app, "Engineer")
+    page = admin_client.get(f"/users/show/{engineer}").get_data(as_text=True)
+    assert 'href="#History"' in page
+    tab = page[page.index('id="History"') :]
+    assert 'data-action="create"' in tab and 'data-field="password"' in tab
+    assert "changed (hidden)" in tab and "pbkdf2" not in tab
+
+
+def test_history_applies_the_screens_row_filter(app, login_as):
+    """An Account Manager reads transactions of their clients only: the history too."""
+    from datetime import date
+    from decimal import Decimal
+
+    from app.extensions import db
+    from app.models.finance import FinancialTransaction, TransactionStatus, TransactionType
+
+    with app.app_context():
+        client = Client(company_name=f"Not Mine {uuid.uuid4().hex[:6]}")
+        txn = FinancialTransaction(
+            client=client,
+            transaction_type=TransactionType.REVENUE_ONE_OFF,
+            amount=Decimal("5.00"),
+            currency="USD",
+            transaction_date=date(2026, 3, 1),
+            status=TransactionStatus.PAID,
+        )
+        db.session.add_all([client, txn])
+        db.session.commit()
+        txn_id = txn.id
+        db.session.remove()
+    assert login_as("Account Manager").get(f"/history/financial_transaction/{txn_id}/").status_code == 403

@@ -33,10 +33,18 @@ def new_figure(**layout: object) -> go.Figure:
     base = {
         "template": "none",
         "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
-        "legend": {"orientation": "h", "y": -0.15},
+        # Above the plot: below it, the legend would collide with the x axis title.
+        "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
         "height": 320,
+        "xaxis": {},
+        "yaxis": {},
     }
-    return go.Figure(layout=base | layout)
+    merged = base | layout
+    for key, value in merged.items():
+        if key.startswith(("xaxis", "yaxis")):
+            # Room for tick labels and titles: the margins above are only the minimum.
+            merged[key] = {"automargin": True} | dict(value)
+    return go.Figure(layout=merged)
 
 
 def panel_axes(index: int) -> dict[str, str]:
@@ -90,7 +98,9 @@ def stacked_figure(
                 "font": {"size": 12},
             }
         )
-    return new_figure(height=height, annotations=annotations, **axes, **layout)
+    # Below the last panel: above the first, the legend would cover its title.
+    legend = {"orientation": "h", "x": 0, "y": -40 / height, "yanchor": "top"}
+    return new_figure(height=height, annotations=annotations, legend=legend, **axes, **layout)
 
 
 def empty_figure(message: str) -> go.Figure:

@@ -26,10 +26,8 @@ REVENUE, COST, MARGIN = "#2ca02c", "#d62728", "#1f77b4"
 MONTHS = {"tickformat": "%b %Y", "dtick": "M1"}
 
 
-def _money_axis(currency: str, axis: str = "y") -> dict:
-    return {"title": {"text": currency}, "tickformat": ",.0f"} | (
-        {"rangemode": "tozero"} if axis == "y" else {}
-    )
+def _money_axis(currency: str) -> dict:
+    return {"title": {"text": currency}, "tickformat": ",.0f", "rangemode": "tozero"}
 
 
 def revenue_cost_figure(rows: Sequence[MonthMoney]) -> go.Figure:
@@ -96,7 +94,8 @@ def top_clients_figure(rows: Sequence[ClientRevenue]) -> go.Figure:
                 hovertemplate=f"%{{y}}: {money_hover(currency, 'x')}<extra></extra>",
             )
         )
-        figure.layout["xaxis" if index == 1 else f"xaxis{index}"].update(_money_axis(currency, "x"))
+        # The panel's title names the currency; the axis only needs readable amounts.
+        figure.layout["xaxis" if index == 1 else f"xaxis{index}"].update(tickformat=",.0f")
     return figure
 
 

@@ -40,12 +40,14 @@ def latest_values_figure(rows: Sequence[LatestValue], fleet: bool) -> go.Figure:
     rows = list(rows)[:MAX_GAUGES]
     count = len(rows)
     row_height = 1 / count
-    figure = new_figure(height=60 + 62 * count, margin={"l": 190, "r": 30, "t": 20, "b": 10})
+    figure = new_figure(height=40 + 72 * count, margin={"l": 10, "r": 10, "t": 20, "b": 10})
     for index, row in enumerate(rows):
         top = 1 - index * row_height
-        title = f"<b>{label(row.metric_name)}</b><br><span style='font-size:0.8em'>{label(row.service_name)}"
-        title += f" · avg of {row.clients:,} clients" if fleet else ""
-        title += "</span>"
+        clients = f"<br>avg of {row.clients:,} client{'s' if row.clients != 1 else ''}" if fleet else ""
+        title = (
+            f"<b>{label(row.metric_name)}</b><br>"
+            f"<span style='font-size:0.85em'>{label(row.service_name)}{clients}</span>"
+        )
         gauge = {
             "shape": "bullet",
             "axis": {"range": _gauge_range(row)},
@@ -57,9 +59,10 @@ def latest_values_figure(rows: Sequence[LatestValue], fleet: bool) -> go.Figure:
             go.Indicator(
                 mode="number+gauge",
                 value=row.value,
-                number={"suffix": suffix(row.unit), "valueformat": ",.2f"},
-                title={"text": title, "align": "right"},
-                domain={"x": [0.0, 1.0], "y": [top - row_height * 0.8, top - row_height * 0.1]},
+                number={"suffix": suffix(row.unit), "valueformat": ",.2f", "font": {"size": 14}},
+                title={"text": title, "align": "right", "font": {"size": 11}},
+                # The title sits left of the domain; plotly.js keeps the number inside its right end.
+                domain={"x": [0.36, 0.98], "y": [top - row_height * 0.75, top - row_height * 0.15]},
                 gauge=gauge,
             )
         )

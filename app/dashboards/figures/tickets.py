@@ -47,7 +47,7 @@ def ticket_flow_figure(rows: Sequence[TicketWeek]) -> go.Figure:
     weeks = [iso(r.week) for r in rows]
     figure = new_figure(
         barmode="group",
-        xaxis={"title": {"text": "Week starting (Monday, UTC)"}, "tickformat": "%d %b"},
+        xaxis={"tickformat": "%d %b", "hoverformat": "week of %d %b %Y"},
         yaxis={"title": {"text": "Tickets"}, "rangemode": "tozero"},
     )
     for name, values in (

@@ -29,8 +29,8 @@
     });
   }
 
-  function refresh() {
-    document.querySelectorAll(".dash-chart").forEach(function (el) {
+  function refresh(selector) {
+    document.querySelectorAll(selector || ".dash-chart").forEach(function (el) {
       var panel = el.closest(".panel-body");
       fetch(el.dataset.url, { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (response) {
@@ -85,11 +85,14 @@
       });
     }
     var button = document.getElementById("dash-refresh");
-    if (button) { button.addEventListener("click", refresh); }
+    if (button) { button.addEventListener("click", function () { refresh(); }); }
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     wireFilters();
-    if (window.Plotly) { drawEmbedded(); }
+    if (window.Plotly) {
+      drawEmbedded();
+      refresh(".dash-chart[data-deferred]");
+    }
   });
 })();

@@ -1,0 +1,170 @@
+"""The main journeys of the people who run the business, in a real browser.
+
+The tests of this module run in order: the admin defines the select custom field the
+account manager then fills on a new client.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+
+from tests.e2e.conftest import PICKER_OPTIONS, choose, form_errors, pick_related, screenshot, sign_in
+
+pytestmark = pytest.mark.e2e
+
+FIELD_NAME, FIELD_LABEL = "onboarding_tier", "Onboarding tier"
+FIELD_CHOICES = ["Gold", "Silver", "Bronze"]
+RUN = str(int(time.time()))
+CLIENT_NAME = f"Nordwind Logistics {RUN}"
+SUCCESS = ".alert-success"
+
+
+def save(page) -> None:
+    with page.expect_navigation():
+        page.locator("form button[type=submit], form input[type=submit]").last.click()
+
+
+def test_admin_defines_a_select_custom_field_on_client(page):
+    sign_in(page, "Admin")
+    page.goto("/customfieldview/add")
+    choose(page, "entity_type", "client")
+    page.fill("#name", FIELD_NAME)
+    page.fill("#label", FIELD_LABEL)
+    choose(page, "field_type", "select")
+    page.fill("#select_options", '["Gold", "Silver", "Bronze"]')
+    save(page)
+    assert page.locator(SUCCESS).count(), form_errors(page)
+
+    page.goto("/customfieldview/list/")
+    row = page.locator("table tr", has_text=FIELD_LABEL)
+    assert row.count() == 1, "the definition is listed"
+    screenshot(page, "admin-custom-field-defined")
+
+
+def test_account_manager_creates_client_contract_and_scope(page):
+    missing = []
+    sign_in(page, "Account Manager")
+
+    page.goto("/clientview/add")
+    page.fill("#company_name", CLIENT_NAME)
+    page.fill("#currency", "EUR")
+    custom = page.locator(f"form [name$='{FIELD_NAME}']")
+    if custom.count():
+        page.select_option(f"form select[name$='{FIELD_NAME}']", "Silver", force=True)
+    else:
+        missing.append(
+            f"the client form has no input for the custom field {FIELD_LABEL!r}: custom fields are not "
+            "rendered on the base forms yet (app/services/custom_fields.py, in progress)"
+        )
+    save(page)
+    assert page.locator(SUCCESS).count(), form_errors(page)
+    screenshot(page, "am-client-created")
+
+    page.goto("/contractview/add")
+    pick_related(page, "client", CLIENT_NAME[:12], CLIENT_NAME)
+    page.fill("#contract_name", f"Managed SOC {RUN}")
+    today = dt.date.today()
+    set_date(page, "start_date", today.isoformat())
+    set_date(page, "end_date", (today + dt.timedelta(days=365)).isoformat())
+    page.fill("#value", "48000")
+    page.fill("#currency", "EUR")
+    save(page)
+    assert page.locator(SUCCESS).count(), form_errors(page)
+
+    page.goto("/servicescopeview/add")
+    pick_related(page, "contract", f"Managed SOC {RUN}")
+    # Managed Firewall: its template parameters (HA pair, included change requests) have defaults.
+    pick_related(page, "service", "Managed Firewall", "Managed Firewall")
+    # A service's template parameters should appear as inputs of their own.
+    parameter_inputs = page.locator("form [name^='scope_details'], form [data-template-parameter]")
+    if parameter_inputs.count() <= 1:
+        missing.append(
+            "the service scope form shows scope_details as raw JSON: the service template's "
+            "parameters do not appear as inputs yet"
+        )
+    page.fill("#quantity", "1")
+    page.fill("#price", "4000")
+    page.fill("#currency", "EUR")
+    screenshot(page, "am-scope-form")
+    save(page)
+    assert page.locator(SUCCESS).count(), form_errors(page)
+    screenshot(page, "am-scope-created")
+
+    page.goto("/clientview/list/")
+    screenshot(page, "am-client-list-all")
+    page.goto("/clientview/list/?_flt_0_company_name=Nordwind")
+    row = page.locator("table tr", has_text=CLIENT_NAME)
+    assert row.count() == 1
+    screenshot(page, "am-client-list")
+    row.locator("a[href*='/show/']").first.click()
+    page.wait_for_load_state("networkidle")
+    assert CLIENT_NAME in page.locator("body").inner_text()
+    screenshot(page, "am-client-page")
+    if missing:
+        pytest.xfail("; ".join(missing))
+
+
+def test_engineer_is_refused_an_over_assignment_of_license_seats(page):
+    # Client licenses are the engineers' (app/security/roles.py: ASSET_RESOURCES), not the account
+    # managers', who only read them.
+    sign_in(page, "Engineer")
+    page.goto("/clientlicenseview/add")
+    pick_related(page, "client", "")
+    pool = pick_related(page, "license_pool", "")
+    page.fill("#assigned_seats", "1000000")
+    set_date(page, "assignment_date", dt.date.today().isoformat())
+    save(page)
+    text = page.locator("body").inner_text()
+    assert page.locator(SUCCESS).count() == 0, f"over-assignment from {pool} accepted"
+    assert "free seat(s) of" in text and "1000000 requested" in text, form_errors(page)
+    screenshot(page, "engineer-license-over-assignment-refused")
+
+
+def test_engineer_assigns_a_hardware_asset_and_returns_it(page):
+    sign_in(page, "Engineer")
+    today = dt.date.today().isoformat()
+    asset = None
+    for attempt in range(6):  # the first assets offered may be with a client already
+        page.goto("/hardwareassignmentview/add")
+        options = pick_related_nth(page, "hardware_asset", attempt)
+        if options is None:
+            break
+        pick_related(page, "client", "")
+        set_date(page, "assignment_date", today)
+        save(page)
+        if page.locator(SUCCESS).count():
+            asset = options
+            break
+    assert asset, f"no hardware asset could be assigned: {form_errors(page)}"
+    screenshot(page, "engineer-hardware-assigned")
+
+    page.goto("/hardwareassignmentview/list/")
+    row = page.locator("table tr", has_text=asset.split(" ")[0]).filter(has=page.locator("a[href*='/edit/']"))
+    row.first.locator("a[href*='/edit/']").first.click()
+    page.wait_for_load_state()
+    choose(page, "status", "returned")
+    set_date(page, "return_date", today)
+    save(page)
+    assert page.locator(SUCCESS).count(), form_errors(page)
+    assert page.locator("table tr", has_text=asset.split(" ")[0]).filter(has_text="Returned").count()
+    screenshot(page, "engineer-hardware-returned")
+
+
+def set_date(page, field: str, value: str) -> None:
+    """Type a date past the date picker (which clears a value filled in while it is open)."""
+    page.eval_on_selector(f"#{field}", "(el, v) => { el.value = v; }", value)
+
+
+def pick_related_nth(page, field: str, index: int) -> str | None:
+    """Choose the index-th option an AJAX picker offers for an empty search; None when there is none."""
+    page.click(f"#{field} + .select2 .select2-selection")
+    options = page.locator(PICKER_OPTIONS)
+    options.first.wait_for()
+    if options.count() <= index:
+        return None
+    label = options.nth(index).inner_text()
+    options.nth(index).click()
+    return label
