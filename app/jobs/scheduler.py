@@ -203,6 +203,10 @@ class SchedulerProcess:
         self.scheduler = BlockingScheduler(
             timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
         )
+        # APScheduler logs every run of every job at INFO, the half-second watchdog included:
+        # that buried the log. Our job runner logs and records (JobRun) each real job itself;
+        # APScheduler's own warnings and errors still show.
+        logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
         self.query_schedules = QuerySchedules(app, self.scheduler, self.lock)
         self.state = "created"
         self.lock_lost = False
