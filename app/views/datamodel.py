@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from flask_appbuilder.models.filters import Filters
@@ -139,26 +139,19 @@ class MsspSQLAInterface(SQLAInterface):
     # ---- writes ---------------------------------------------------------------------
 
     def add(self, item: Any, commit: bool = True) -> None:
-        try:
-            self.session.add(item)
-            if commit:
-                self.session.commit()
-        except BaseException:
-            self.session.rollback()
-            raise
+        self._write(self.session.add, item, commit)
 
     def edit(self, item: Any, commit: bool = True) -> None:
-        try:
-            self.session.add(item)
-            if commit:
-                self.session.commit()
-        except BaseException:
-            self.session.rollback()
-            raise
+        # The item is already in the session (loaded by get): adding it is enough, no merge.
+        self._write(self.session.add, item, commit)
 
     def delete(self, item: Any, commit: bool = True) -> None:
+        self._write(self.session.delete, item, commit)
+
+    def _write(self, operation: Callable[[Any], None], item: Any, commit: bool) -> None:
+        """Apply `operation` to `item` and commit; on any failure roll back and re-raise."""
         try:
-            self.session.delete(item)
+            operation(item)
             if commit:
                 self.session.commit()
         except BaseException:
