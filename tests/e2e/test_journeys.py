@@ -99,8 +99,8 @@ def test_account_manager_creates_client_contract_and_scope(page):
     row = page.locator("table tr", has_text=CLIENT_NAME)
     assert row.count() == 1
     screenshot(page, "am-client-list")
-    row.locator("a[href*='/show/']").first.click()
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        row.locator("a[href*='/show/']").first.click()
     assert CLIENT_NAME in page.locator("body").inner_text()
     screenshot(page, "am-client-page")
     if missing:

@@ -28,7 +28,9 @@ DRAWN_JS = """() => {
 
 def charts_drawn(page) -> tuple[int, int]:
     """(charts on the page, charts with Plotly's SVG in them), once all have drawn or 60 s passed."""
-    page.wait_for_load_state("networkidle")
+    # Not "networkidle": Playwright discourages it, and a request the browser never settles (an
+    # aborted favicon, a keep-alive) can hold it past any timeout. The charts' SVG is the signal.
+    page.wait_for_load_state("load")
     # A timeout is counted below: the assertion says how many charts did not draw.
     with contextlib.suppress(PlaywrightTimeout):
         page.wait_for_function(DRAWN_JS, timeout=60_000)

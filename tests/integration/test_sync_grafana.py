@@ -26,11 +26,10 @@ from tests.fakes.records import (
 pytestmark = pytest.mark.usefixtures("encryption_key")
 pytest_plugins = ("tests.fakes.fixtures",)
 
-NOW = int(time.time()) // 60 * 60
-
-
 def series(values: list[float], minutes_ago: int = 30) -> list[tuple[int, float]]:
-    start = NOW - minutes_ago * 60
+    """Points a minute apart from `minutes_ago` before the current minute (read now, not at import:
+    the re-run test depends on the points lying within the sync overlap of this moment)."""
+    start = int(time.time()) // 60 * 60 - minutes_ago * 60
     return [(start + 60 * i, v) for i, v in enumerate(values)]
 
 
