@@ -312,7 +312,7 @@ def test_an_unknown_account_costs_a_hash_check_of_the_configured_method(app, cli
 
 
 def test_unknown_accounts_and_wrong_passwords_take_the_same_time(app, client, monkeypatch):
-    """Medians within 20 %, with the production hash method (about 0.2 s per check)."""
+    """Medians within 35 % (a skipped hash would differ by ~100 %), with the production hash method."""
     from statistics import median
     from time import perf_counter
 
@@ -328,5 +328,5 @@ def test_unknown_accounts_and_wrong_passwords_take_the_same_time(app, client, mo
             assert api_login(client, email, "not the password at all").status_code == 401
             timings[case].append(perf_counter() - start)
     unknown, wrong = median(timings["unknown account"]), median(timings["wrong password"])
-    assert abs(unknown - wrong) / max(unknown, wrong) < 0.20, timings
+    assert abs(unknown - wrong) / max(unknown, wrong) < 0.35, timings
     assert min(unknown, wrong) > 0.05, "the production method should cost tens of milliseconds"
