@@ -283,6 +283,17 @@ class CustomFieldsMixin:
         values = [self.custom_value(item, c, in_list=False) for c in columns]
         return columns, values, custom_fieldsets(definitions)
 
+    def with_custom_show_sections(
+        self, item: Any, columns: list[str], values: list[Any], fieldsets: Any
+    ) -> tuple[list[str], list[Any], Any]:
+        """A show page's (columns, values, fieldsets) followed by the custom field sections."""
+        extra_columns, extra_values, extra_sets = self.custom_show_sections(item)
+        if not extra_columns:
+            return columns, values, fieldsets
+        title = str(self.entity_label).capitalize()
+        own = list(fieldsets) if fieldsets else [(title, {"fields": list(columns)})]
+        return [*columns, *extra_columns], [*values, *extra_values], [*own, *extra_sets]
+
     def export_value(self, item: Any, column: str) -> str:
         if is_custom_column(column) and column not in self.datamodel.list_properties:
             return str(self.custom_value(item, column))
@@ -334,3 +345,53 @@ class CustomFieldsMixin:
         except ValueError:
             request.environ[_FILTER_FAILED_KEY] = True
             raise
+
+
+class FabCustomFieldsMixin(CustomFieldsMixin):
+    """Custom fields on a screen built on FAB's own ModelView (the user screens), whose
+    add/edit code reads `self.add_form` / `self.edit_form`: within a request these give
+    the form with the custom field inputs, so FAB's unchanged add and edit use them."""
+
+    entity_label = "record"
+
+    @property
+    def add_form(self) -> Any:
+        return self._form_for_request(self.__dict__.get("_plain_add_form"))
+
+    @add_form.setter
+    def add_form(self, form: Any) -> None:
+        self.__dict__["_plain_add_form"] = form
+
+    @property
+    def edit_form(self) -> Any:
+        return self._form_for_request(self.__dict__.get("_plain_edit_form"))
+
+    @edit_form.setter
+    def edit_form(self, form: Any) -> None:
+        self.__dict__["_plain_edit_form"] = form
+
+    def _form_for_request(self, form: Any) -> Any:
+        if form is None or not has_request_context():
+            return form
+        return self.form_with_custom_fields(form)
+
+    def _get_show_widget(self, pk, item, widgets=None, actions=None, show_fieldsets=None):
+        shown = list(self.show_columns)
+        columns, values, fieldsets = self.with_custom_show_sections(
+            item,
+            shown,
+            self.datamodel.get_values_item(item, shown),
+            show_fieldsets or self.show_fieldsets,
+        )
+        widgets = widgets or {}
+        widgets["show"] = self.show_widget(
+            pk=pk,
+            label_columns={**self.label_columns, **self.custom_labels()},
+            include_columns=columns,
+            value_columns=values,
+            formatters_columns=self.formatters_columns,
+            actions=actions or self.actions,
+            fieldsets=fieldsets,
+            modelview_name=self.__class__.__name__,
+        )
+        return widgets
