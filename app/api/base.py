@@ -43,6 +43,7 @@ from sqlalchemy import JSON, Uuid
 from sqlalchemy.exc import StatementError
 
 from app.extensions import csrf
+from app.services.custom_fields import VALUES_COLUMN
 from app.views.custom_field_support import add_custom_field_filters
 from app.views.datamodel import MsspSQLAInterface
 from app.views.db_errors import REFUSALS, STALE_MESSAGE, refusal_for
@@ -84,6 +85,14 @@ def json_object(value: Any) -> None:
         raise ValidationError("Must be a JSON object.")
 
 
+def with_custom_field_values(shown: list[str], columns: list[str]) -> list[str]:
+    """`shown` plus `custom_field_data` when the model has it: a resource's custom field
+    values are part of every list and show response, whatever columns it picks."""
+    if VALUES_COLUMN in columns and VALUES_COLUMN not in shown:
+        return [*shown, VALUES_COLUMN]
+    return list(shown)
+
+
 class MsspModelRestApi(ModelRestApi):
     """Base REST resource: UUID routes, collapsed permissions, 422/404/409, CSRF for cookies."""
 
@@ -105,8 +114,8 @@ class MsspModelRestApi(ModelRestApi):
             self.class_permission_name = model.__name__
         columns = [c.key for c in model.__mapper__.column_attrs]
         writable = [c for c in columns if c not in SERVER_COLUMNS]
-        self.list_columns = self.list_columns or columns
-        self.show_columns = self.show_columns or columns
+        self.list_columns = with_custom_field_values(self.list_columns or columns, columns)
+        self.show_columns = with_custom_field_values(self.show_columns or columns, columns)
         self.add_columns = self.add_columns or writable
         self.edit_columns = self.edit_columns or writable
         validators = {

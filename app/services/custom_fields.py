@@ -128,6 +128,15 @@ def clean_values(
     return cleaned, errors
 
 
+def checked_values(session: Session, entity: CustomFieldEntity, data: Any) -> dict[str, Any]:
+    """`data` as it will be stored for a record of `entity`; CustomFieldValuesInvalid if it does
+    not fit (for a path that must answer before it writes anything, such as creating a user)."""
+    cleaned, errors = clean_values(definitions_for(session, entity, active_only=False), data)
+    if errors:
+        raise CustomFieldValuesInvalid(errors)
+    return cleaned
+
+
 def validate_values(definitions: Iterable[CustomFieldDefinition], data: Any) -> dict[str, str]:
     """One message per field whose value in `data` is invalid; `{}` when all are valid."""
     return clean_values(definitions, data)[1]
