@@ -28,6 +28,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from app.models.custom_fields import CustomFieldDefinition, CustomFieldEntity, CustomFieldType
+from app.services.audit_capture import AUDIT_COLUMNS_OPTION
 from app.services.audit_context import audit_action
 from app.services.custom_field_values import coerce_value, definition_errors, is_missing
 from app.services.errors import ValidationFailed
@@ -184,7 +185,7 @@ def _rewrite(session: Session, entity: CustomFieldEntity, action: str, new_value
         update(model)
         .where(where)
         .values({VALUES_COLUMN: new_value})
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False, **{AUDIT_COLUMNS_OPTION: (VALUES_COLUMN,)})
     )
     with audit_action(action):
         session.execute(statement)
