@@ -35,7 +35,7 @@ from wtforms.fields.core import UnboundField
 
 from app.models.custom_fields import CustomFieldDefinition, CustomFieldType
 from app.services.custom_field_filters import filter_conditions
-from app.services.custom_field_values import RANGE_TYPES, TEXT_TYPES, is_missing
+from app.services.custom_field_values import RANGE_TYPES, TEXT_TYPES, coerce_value, is_missing
 from app.services.custom_fields import VALUES_COLUMN, clean_values, definitions_for, entity_for_model
 from app.views.display import format_datetime, format_decimal, pretty_json
 from app.views.fields import JSONField, UTCDateTimeField
@@ -121,16 +121,29 @@ def _form_value(definition: CustomFieldDefinition, stored: Any) -> Any:
     return stored
 
 
+def _default(definition: CustomFieldDefinition) -> Any:
+    """The default's stored form, shown in an input the record has no value for: what the
+    save fills in anyway, and a checkbox left as shown keeps a default of "yes"."""
+    if is_missing(definition.default_value):
+        return None
+    try:
+        return coerce_value(definition, definition.default_value)
+    except ValueError:
+        return None
+
+
 def build_custom_form(base: type, definitions: list[CustomFieldDefinition]) -> type:
     """`base` plus one input per definition (see the module docstring)."""
     names = {f"{FIELD_PREFIX}{d.name}": d for d in definitions}
 
     def process(self, formdata=None, obj=None, data=None, extra_filters=None, **kwargs):
         base.process(self, formdata, obj, data, extra_filters=extra_filters, **kwargs)
+        if self.meta.wrap_formdata(self, formdata):
+            return
         stored = getattr(obj, VALUES_COLUMN, None)
-        if isinstance(stored, dict) and not self.meta.wrap_formdata(self, formdata):
-            for field_name, definition in names.items():
-                self[field_name].data = _form_value(definition, stored.get(definition.name))
+        stored = stored if isinstance(stored, dict) else {}
+        for field_name, definition in names.items():
+            self[field_name].data = _form_value(definition, stored.get(definition.name, _default(definition)))
 
     def validate(self, extra_validators=None):
         valid = base.validate(self, extra_validators=extra_validators)
