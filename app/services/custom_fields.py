@@ -181,19 +181,24 @@ def _rewrite(session: Session, entity: CustomFieldEntity, action: str, new_value
     records each rewritten record's change (under `action`) in the same transaction.
     """
     model = entity_models()[entity]
+    changes: dict[str, Any] = {VALUES_COLUMN: new_value}
+    version = model.__mapper__.version_id_col
+    if version is not None:
+        # A form opened before the rewrite (it shows the old field) must not save over it.
+        changes[version.key] = version + 1
     statement = (
         update(model)
         .where(where)
-        .values({VALUES_COLUMN: new_value})
-        .execution_options(synchronize_session=False, **{AUDIT_COLUMNS_OPTION: (VALUES_COLUMN,)})
+        .values(changes)
+        .execution_options(synchronize_session=False, **{AUDIT_COLUMNS_OPTION: tuple(changes)})
     )
     with audit_action(action):
         session.execute(statement)
-    # Records loaded in this session still hold the old JSON: read it again when used
-    # (not those this flush writes: their pending values are validated afterwards).
+    # Records loaded in this session still hold the old JSON and version: read them again
+    # when used (not those this flush writes: their pending values are validated afterwards).
     for obj in list(session.identity_map.values()):
         if isinstance(obj, model) and obj not in session.dirty and obj not in session.new:
-            session.expire(obj, [VALUES_COLUMN])
+            session.expire(obj, list(changes))
 
 
 def _values(entity: CustomFieldEntity) -> Any:

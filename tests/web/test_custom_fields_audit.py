@@ -54,3 +54,18 @@ def test_a_back_filled_default_shows_in_the_history(app, api, admin_client):  # 
     (row,) = history_rows(admin_client, lacking, "custom_field_backfill")
     assert 'data-field="custom_field_data.ref"' in row and "UNKNOWN" in row
     assert history_rows(admin_client, having, "custom_field_backfill") == []
+
+
+def test_a_form_opened_before_a_rename_cannot_save_over_it(app, api, admin_client):  # noqa: F811
+    from tests.web.test_custom_fields_http import stored_values
+    from tests.web.test_screens_bad_input import form_values
+
+    (key,) = define(app, {"name": "po", "field_type": T.TEXT})
+    holder = add_client(app, "Stale Holder", po="PO-1")
+    opened = form_values(admin_client.get(f"/clientview/edit/{holder}").get_data(as_text=True))
+    body = {"name": "purchase_order", "version": definition_version(api, key)}
+    assert api("put", f"/api/v1/custom_field/{key}", body).status_code == 200
+    opened["industry"] = "Changed meanwhile"
+    refused = admin_client.post(f"/clientview/edit/{holder}", data=opened)
+    assert refused.status_code == 200 and "Someone else changed this record" in refused.get_data(as_text=True)
+    assert stored_values(app, "Stale Holder") == {"purchase_order": "PO-1"}
