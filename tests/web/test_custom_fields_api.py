@@ -85,6 +85,18 @@ def badge_field(app) -> None:
     )
 
 
+def new_user(app, email: str, **custom) -> dict:
+    """A POST body of the user API: an Engineer with these custom field values."""
+    return {
+        "email": email,
+        "first_name": "Api",
+        "last_name": "Person",
+        "password": TEST_PASSWORD,
+        "roles": [int(engineer_role_id(app))],
+        "custom_field_data": custom,
+    }
+
+
 def test_the_user_api_reads_and_writes_custom_field_values(app, api):  # noqa: F811
     badge_field(app)
     engineer = user_id(app)
@@ -98,15 +110,7 @@ def test_the_user_api_reads_and_writes_custom_field_values(app, api):  # noqa: F
     listed = api("get", "/api/v1/security/users/?q=(page_size:100)").get_json()["result"]
     assert next(u for u in listed if u["id"] == engineer)["custom_field_data"]["badge"] == "B-1"
 
-    body = {
-        "email": "api.cf@test.example",
-        "first_name": "Api",
-        "last_name": "Cf",
-        "password": TEST_PASSWORD,
-        "roles": [int(engineer_role_id(app))],
-        "custom_field_data": {"badge": "B-2"},
-    }
-    created = api("post", "/api/v1/security/users/", body)
+    created = api("post", "/api/v1/security/users/", new_user(app, "api.cf@test.example", badge="B-2"))
     assert created.status_code == 201, created.get_json()
     assert stored_user_values(app, "api.cf@test.example") == {"badge": "B-2", "desk": "HQ"}
 
@@ -121,14 +125,6 @@ def test_the_user_api_refuses_a_bad_value_with_its_field_and_changes_nothing(app
     assert refused.get_json()["field"] == "custom_field_data.badge"
     assert "must match" in refused.get_json()["message"]
     assert stored_user_values(app, ROLE_USERS["Engineer"]) == {}
-    body = {
-        "email": "api.bad@test.example",
-        "first_name": "Api",
-        "last_name": "Bad",
-        "password": TEST_PASSWORD,
-        "roles": [int(engineer_role_id(app))],
-        "custom_field_data": {"badge": "nope"},
-    }
-    created = api("post", "/api/v1/security/users/", body)
+    created = api("post", "/api/v1/security/users/", new_user(app, "api.bad@test.example", badge="nope"))
     assert created.status_code == 422 and created.get_json()["field"] == "custom_field_data.badge"
     assert stored_user_values(app, "api.bad@test.example") is None

@@ -50,13 +50,14 @@ def add_client(app, name: str, **values) -> str:
     return key
 
 
-def stored_values(app, name: str) -> dict | None:
+def stored_values(app, name: str, *, table: str = "clients", key: str = "company_name") -> dict | None:
+    """The stored custom field values of the record of `table` whose `key` is `name`."""
     from app.extensions import db
 
     with app.app_context():
         try:
             return db.session.execute(
-                text("SELECT custom_field_data FROM clients WHERE company_name = :n"), {"n": name}
+                text(f"SELECT custom_field_data FROM {table} WHERE {key} = :n"), {"n": name}
             ).scalar_one_or_none()
         finally:
             db.session.remove()

@@ -3,13 +3,10 @@ typed inputs, one message per field, defaults, unknown keys dropped, show page b
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import text
-
 from app.models.custom_fields import CustomFieldEntity, CustomFieldType
 from tests.conftest import ROLE_USERS, TEST_PASSWORD
-from tests.web.auth_helpers import api_token, bearer, user_id
-from tests.web.test_custom_fields_http import define
+from tests.web.auth_helpers import user_id
+from tests.web.test_custom_fields_http import define, stored_values
 from tests.web.test_screens_bad_input import field_error, form_values
 
 E, T = CustomFieldEntity, CustomFieldType
@@ -32,15 +29,7 @@ def user_fields(app) -> None:
 
 
 def stored_user_values(app, email: str) -> dict | None:
-    from app.extensions import db
-
-    with app.app_context():
-        try:
-            return db.session.execute(
-                text("SELECT custom_field_data FROM ab_user WHERE email = :e"), {"e": email}
-            ).scalar_one_or_none()
-        finally:
-            db.session.remove()
+    return stored_values(app, email, table="ab_user", key="email")
 
 
 def engineer_role_id(app) -> str:
@@ -129,14 +118,3 @@ def test_the_user_show_page_lists_the_fields_by_label(app, admin_client):
     assert "On call since" in page and "2026-01-05" in page
     assert "Clearance" in page and "l2" in page
     assert "Personal info" in page  # the screen's own sections stay
-
-
-@pytest.fixture
-def admin_api(app, db_connection):
-    browser = app.test_client()
-    headers = bearer(api_token(browser, ROLE_USERS["Admin"]))
-
-    def call(method: str, url: str, body: dict | None = None):
-        return getattr(browser, method)(url, json=body, headers=headers)
-
-    return call
