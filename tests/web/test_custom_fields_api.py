@@ -128,3 +128,18 @@ def test_the_user_api_refuses_a_bad_value_with_its_field_and_changes_nothing(app
     created = api("post", "/api/v1/security/users/", new_user(app, "api.bad@test.example", badge="nope"))
     assert created.status_code == 422 and created.get_json()["field"] == "custom_field_data.badge"
     assert stored_user_values(app, "api.bad@test.example") is None
+
+
+def test_the_user_api_filters_on_a_filterable_field(app, api):  # noqa: F811
+    shift = {"entity_type": E.USER, "name": "shift", "field_type": T.SELECT, "is_filterable": True}
+    define(app, {**shift, "select_options": ["day", "night"]})
+    from app.extensions import db
+
+    with app.app_context():
+        user = app.appbuilder.sm.find_user(email=ROLE_USERS["Engineer"])
+        user.custom_field_data = {"shift": "night"}
+        db.session.commit()
+        db.session.remove()
+    listed = api("get", "/api/v1/security/users/?cf_shift=night").get_json()["result"]
+    assert [u["email"] for u in listed] == [ROLE_USERS["Engineer"]]
+    assert api("get", "/api/v1/security/users/?cf_shift=evening").status_code == 400
