@@ -43,6 +43,7 @@ from sqlalchemy import JSON, Uuid
 from sqlalchemy.exc import StatementError
 
 from app.extensions import csrf
+from app.services.custom_fields import VALUES_COLUMN
 from app.views.custom_field_support import add_custom_field_filters
 from app.views.datamodel import MsspSQLAInterface
 from app.views.db_errors import REFUSALS, STALE_MESSAGE, refusal_for
@@ -84,7 +85,31 @@ def json_object(value: Any) -> None:
         raise ValidationError("Must be a JSON object.")
 
 
-class MsspModelRestApi(ModelRestApi):
+def with_custom_field_values(shown: list[str], columns: list[str]) -> list[str]:
+    """`shown` plus `custom_field_data` when the model has it: a resource's custom field
+    values are part of every list and show response, whatever columns it picks."""
+    if VALUES_COLUMN in columns and VALUES_COLUMN not in shown:
+        return [*shown, VALUES_COLUMN]
+    return list(shown)
+
+
+class CustomFieldFiltersMixin:
+    """A list filtered by `cf_<name>[__op]=value` arguments too; a filter value that does not
+    fit answers 400 (for FAB resources: ours, and its user API)."""
+
+    def _handle_filters_args(self, rison_args: dict[str, Any]) -> Any:
+        joined = super()._handle_filters_args(rison_args)
+        return add_custom_field_filters(joined, self.datamodel, request.args)
+
+    def get_list_headless(self, **kwargs: Any):
+        try:
+            return super().get_list_headless(**kwargs)
+        except (StatementError, LookupError, ValueError):
+            self.datamodel.session.rollback()
+            return self.response_400(message="A filter value does not fit its column.")
+
+
+class MsspModelRestApi(CustomFieldFiltersMixin, ModelRestApi):
     """Base REST resource: UUID routes, collapsed permissions, 422/404/409, CSRF for cookies."""
 
     allow_browser_login = True
@@ -105,8 +130,8 @@ class MsspModelRestApi(ModelRestApi):
             self.class_permission_name = model.__name__
         columns = [c.key for c in model.__mapper__.column_attrs]
         writable = [c for c in columns if c not in SERVER_COLUMNS]
-        self.list_columns = self.list_columns or columns
-        self.show_columns = self.show_columns or columns
+        self.list_columns = with_custom_field_values(self.list_columns or columns, columns)
+        self.show_columns = with_custom_field_values(self.show_columns or columns, columns)
         self.add_columns = self.add_columns or writable
         self.edit_columns = self.edit_columns or writable
         validators = {
@@ -265,18 +290,6 @@ class MsspModelRestApi(ModelRestApi):
         """
         return self.get_headless(pk, **kwargs)
 
-    def _handle_filters_args(self, rison_args: dict[str, Any]) -> Any:
-        """FAB's filters plus the `cf_<name>[__op]=value` custom-field arguments."""
-        joined = super()._handle_filters_args(rison_args)
-        return add_custom_field_filters(joined, self.datamodel, request.args)
-
-    def get_list_headless(self, **kwargs: Any):
-        try:
-            return super().get_list_headless(**kwargs)
-        except (StatementError, LookupError, ValueError):
-            self.datamodel.session.rollback()
-            return self.response_400(message="A filter value does not fit its column.")
-
     def post_headless(self):
         data = self._json_body()
         if data is None:
@@ -427,4 +440,4 @@ class MsspModelRestApi(ModelRestApi):
         return self.response(200, message="OK")
 
 
-__all__ = ["MsspModelRestApi", "MsspSQLAInterface", "API_PERMISSIONS"]
+__all__ = ["CustomFieldFiltersMixin", "MsspModelRestApi", "MsspSQLAInterface", "API_PERMISSIONS"]

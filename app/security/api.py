@@ -9,6 +9,7 @@ password goes through the same policy and change stamp as every other path.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from flask import current_app, request
 from flask_appbuilder.api import expose, safe
@@ -19,16 +20,22 @@ from flask_appbuilder.security.sqla.apis.user.schema import UserPostSchema, User
 from flask_appbuilder.security.sqla.models import Group, Role
 from marshmallow import ValidationError, fields, post_load
 
+from app.api.base import CustomFieldFiltersMixin
 from app.extensions import db
 from app.models.audit import AuditAction
+from app.models.custom_fields import CustomFieldEntity
 from app.security.models import MsspUser
 from app.services import passwords
 from app.services.audit import record_user_event
+from app.services.custom_fields import VALUES_COLUMN, CustomFieldValuesInvalid, checked_values
 from app.services.errors import ValidationFailed
+
+CUSTOM_FIELDS_DESCRIPTION = "Values of the custom fields defined for users, by field name"
 
 
 class MsspUserPostSchema(UserPostSchema):
     model_cls = MsspUser
+    custom_field_data = fields.Dict(required=False, metadata={"description": CUSTOM_FIELDS_DESCRIPTION})
     # The username mirrors the email; a given one is ignored.
     username = fields.String(required=False, load_default=None)
 
@@ -41,6 +48,7 @@ class MsspUserPostSchema(UserPostSchema):
 
 class MsspUserPutSchema(UserPutSchema):
     model_cls = MsspUser
+    custom_field_data = fields.Dict(required=False, metadata={"description": CUSTOM_FIELDS_DESCRIPTION})
 
     @post_load
     def username_is_email(self, data, **_kwargs):
@@ -52,10 +60,22 @@ class MsspUserPutSchema(UserPutSchema):
         return data
 
 
-class MsspUserApi(UserApi):
+class MsspUserApi(CustomFieldFiltersMixin, UserApi):
     datamodel = SQLAInterface(MsspUser)
+    list_columns = [*UserApi.list_columns, VALUES_COLUMN]
+    show_columns = list_columns
     add_model_schema = MsspUserPostSchema()
     edit_model_schema = MsspUserPutSchema()
+
+    def _checked_custom_values(self, data: Any) -> dict[str, Any] | None:
+        """The custom field values of a body as stored, None when it sends none; 422 first
+        (CustomFieldValuesInvalid) on a bad one, before anything is written."""
+        if not isinstance(data, dict) or data.get(VALUES_COLUMN) is None:
+            return None
+        return checked_values(db.session, CustomFieldEntity.USER, data[VALUES_COLUMN])
+
+    def _refuse_custom_values(self, error: CustomFieldValuesInvalid):
+        return self.response(422, message=error.message, field=error.field)
 
     @expose("/", methods=["POST"])
     @protect()
@@ -64,8 +84,11 @@ class MsspUserApi(UserApi):
     def post(self):
         try:
             item = self.add_model_schema.load(request.json)
+            custom_values = self._checked_custom_values(item)
         except ValidationError as error:
             return self.response_400(message=error.messages)
+        except CustomFieldValuesInvalid as error:
+            return self._refuse_custom_values(error)
         entities = {}
         for key, model in (("roles", Role), ("groups", Group)):
             wanted = item.get(key) or []
@@ -84,12 +107,28 @@ class MsspUserApi(UserApi):
             return self.response_400(message={error.field or "password": [error.message]})
         if not user:
             return self.response_422(message="The user could not be created; is the email already taken?")
-        if item.get("active") is False:
-            user.active = False
+        if item.get("active") is False or custom_values:
+            # add_user() has committed the account; these land in a second, small commit.
+            user.active = item.get("active") is not False
+            if custom_values:
+                user.custom_field_data = custom_values
             db.session.commit()
         return self.response(201, id=user.id)
 
     post.__doc__ = UserApi.post.__doc__
+
+    @expose("/<pk>", methods=["PUT"])
+    @protect()
+    @safe
+    @permission_name("put")
+    def put(self, pk):
+        try:
+            self._checked_custom_values(request.get_json(silent=True))
+        except CustomFieldValuesInvalid as error:
+            return self._refuse_custom_values(error)
+        return super().put(pk)
+
+    put.__doc__ = UserApi.put.__doc__
 
     def pre_update(self, item, data):
         item.changed_on = datetime.now()

@@ -22,6 +22,7 @@ from app.security.redirects import safe_next_path
 from app.security.sessions import restamp_session
 from app.services import login_security, passwords
 from app.services.errors import ValidationFailed
+from app.views.custom_field_support import FabCustomFieldsMixin
 
 USER_COLUMNS_LABELS = {
     "active": "Active",
@@ -91,8 +92,11 @@ class DirectoryLoginView(SafeLoginMixin, fab_views.AuthLDAPView):
         return self.appbuilder.sm.auth_user_ldap(username, password)
 
 
-class UserScreenMixin:
-    """Columns of the Users screen: no username field (it mirrors the email), an Unlock action."""
+class UserScreenMixin(FabCustomFieldsMixin):
+    """Columns of the Users screen: no username field (it mirrors the email), an Unlock action,
+    and the custom fields defined for users (inputs on add/edit, sections on the show page)."""
+
+    entity_label = "user"
 
     label_columns = {**fab_views.UserModelView.label_columns, **USER_COLUMNS_LABELS}
     list_columns = ["first_name", "last_name", "email", "active", "is_locked", "roles", "last_login_at"]

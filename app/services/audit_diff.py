@@ -32,6 +32,8 @@ Changes = dict[str, dict[str, Any]]
 #: A form saving "" where the column held NULL changes nothing a person could see.
 EMPTY = (None, "")
 _MISSING = object()
+#: Types whose equal values can still read differently as JSON (1.5 and 1.50, nested 1 and true).
+_JSON_MAY_DIFFER = (dict, list, Decimal, float)
 
 
 def json_value(value: Any) -> Any:
@@ -88,8 +90,13 @@ def values_changes(policy: AuditPolicy, old: Mapping[str, Any], new: Mapping[str
     """Changes between two snapshots {column: value}; a column missing on one side is None."""
     changes: Changes = {}
     for column in [*old, *(c for c in new if c not in old)]:
-        if policy.records(column):
-            changes.update(field_changes(policy, column, old.get(column), new.get(column)))
+        before, after = old.get(column), new.get(column)
+        # Equal values of one type whose JSON form cannot differ are unchanged, without
+        # building that form (a bulk UPDATE's rows differ in a column or two).
+        same_type = type(before) is type(after) and not isinstance(before, _JSON_MAY_DIFFER)
+        if (same_type and before == after) or not policy.records(column):
+            continue
+        changes.update(field_changes(policy, column, before, after))
     return changes
 
 

@@ -23,15 +23,22 @@ from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import String, cast, func, literal, not_, select, text, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from app.models.custom_fields import CustomFieldDefinition, CustomFieldEntity, CustomFieldType
+from app.services.audit_capture import AUDIT_COLUMNS_OPTION
+from app.services.audit_context import audit_action
 from app.services.custom_field_values import coerce_value, definition_errors, is_missing
 from app.services.errors import ValidationFailed
 from app.services.orm_state import PendingChanges, changed, committed_value, is_new
 
 VALUES_COLUMN = "custom_field_data"
+#: The audit trail's action on each record a definition change rewrites.
+RENAME_ACTION = "custom_field_rename"
+REMOVE_ACTION = "custom_field_remove"
+BACKFILL_ACTION = "custom_field_backfill"
 
 
 class CustomFieldValuesInvalid(ValidationFailed):
@@ -128,6 +135,15 @@ def clean_values(
     return cleaned, errors
 
 
+def checked_values(session: Session, entity: CustomFieldEntity, data: Any) -> dict[str, Any]:
+    """`data` as it will be stored for a record of `entity`; CustomFieldValuesInvalid if it does
+    not fit (for a path that must answer before it writes anything, such as creating a user)."""
+    cleaned, errors = clean_values(definitions_for(session, entity, active_only=False), data)
+    if errors:
+        raise CustomFieldValuesInvalid(errors)
+    return cleaned
+
+
 def validate_values(definitions: Iterable[CustomFieldDefinition], data: Any) -> dict[str, str]:
     """One message per field whose value in `data` is invalid; `{}` when all are valid."""
     return clean_values(definitions, data)[1]
@@ -158,49 +174,63 @@ def count_using_option(session: Session, definition: CustomFieldDefinition, name
     return session.connection().execute(text(sql), {"probe": json.dumps({name: probe})}).scalar_one()
 
 
-def _rewrite(session: Session, entity: CustomFieldEntity, sql_set: str, where: str, params: dict) -> None:
-    session.connection().execute(
-        text(f"UPDATE {_table(entity)} SET {VALUES_COLUMN} = {sql_set} WHERE {where}"), params
-    )
-    # Records loaded in this session still hold the old JSON: read it again when used.
+def _rewrite(session: Session, entity: CustomFieldEntity, action: str, new_value: Any, where: Any) -> None:
+    """One ORM-level UPDATE of `custom_field_data` on the records `where` selects.
+
+    Sent through `session.execute(update(...))`, so the audit trail's statement listener
+    records each rewritten record's change (under `action`) in the same transaction.
+    """
     model = entity_models()[entity]
+    changes: dict[str, Any] = {VALUES_COLUMN: new_value}
+    version = model.__mapper__.version_id_col
+    if version is not None:
+        # A form opened before the rewrite (it shows the old field) must not save over it.
+        changes[version.key] = version + 1
+    statement = (
+        update(model)
+        .where(where)
+        .values(changes)
+        .execution_options(synchronize_session=False, **{AUDIT_COLUMNS_OPTION: tuple(changes)})
+    )
+    with audit_action(action):
+        session.execute(statement)
+    # Records loaded in this session still hold the old JSON and version: read them again
+    # when used (not those this flush writes: their pending values are validated afterwards).
     for obj in list(session.identity_map.values()):
         if isinstance(obj, model) and obj not in session.dirty and obj not in session.new:
-            session.expire(obj, [VALUES_COLUMN])
+            session.expire(obj, list(changes))
+
+
+def _values(entity: CustomFieldEntity) -> Any:
+    return getattr(entity_models()[entity], VALUES_COLUMN)
+
+
+def _key(name: str) -> Any:
+    return literal(name, String)
 
 
 def rename_key(session: Session, entity: CustomFieldEntity, old: str, new: str) -> None:
     """Move every stored value of `old` to `new` (one UPDATE)."""
-    _rewrite(
-        session,
-        entity,
-        f"({VALUES_COLUMN} - CAST(:old AS text))"
-        f" || jsonb_build_object(CAST(:new AS text), {VALUES_COLUMN} -> :old)",
-        f"jsonb_exists({VALUES_COLUMN}, :old)",
-        {"old": old, "new": new},
+    values = _values(entity)
+    renamed = values.op("-")(_key(old)).op("||")(
+        func.jsonb_build_object(_key(new), values.op("->")(_key(old)))
     )
+    _rewrite(session, entity, RENAME_ACTION, renamed, func.jsonb_exists(values, _key(old)))
 
 
 def remove_key(session: Session, entity: CustomFieldEntity, name: str) -> None:
     """Remove field `name` from every stored record (one UPDATE)."""
+    values = _values(entity)
     _rewrite(
-        session,
-        entity,
-        f"{VALUES_COLUMN} - CAST(:name AS text)",
-        f"jsonb_exists({VALUES_COLUMN}, :name)",
-        {"name": name},
+        session, entity, REMOVE_ACTION, values.op("-")(_key(name)), func.jsonb_exists(values, _key(name))
     )
 
 
 def backfill(session: Session, entity: CustomFieldEntity, name: str, value: Any) -> None:
     """Give every record that lacks field `name` the value `value` (one UPDATE)."""
-    _rewrite(
-        session,
-        entity,
-        f"{VALUES_COLUMN} || jsonb_build_object(CAST(:name AS text), CAST(:value AS jsonb))",
-        f"NOT jsonb_exists({VALUES_COLUMN}, :name)",
-        {"name": name, "value": json.dumps(value)},
-    )
+    values = _values(entity)
+    filled = values.op("||")(cast(literal({name: value}, JSONB), JSONB))
+    _rewrite(session, entity, BACKFILL_ACTION, filled, not_(func.jsonb_exists(values, _key(name))))
 
 
 def deletion_impact(session: Session, definition: CustomFieldDefinition) -> int:

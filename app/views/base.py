@@ -299,13 +299,9 @@ class MsspModelView(CustomFieldsMixin, ListingMixin, WritesMixin, ModelView):
         widgets = widgets or {}
         columns = list(self.show_columns)
         values = [self.display_value(item, c, in_list=False) for c in columns]
-        fieldsets = show_fieldsets or self.show_fieldsets
-        extra_columns, extra_values, extra_sets = self.custom_show_sections(item)
-        if extra_columns:
-            columns, values = [*columns, *extra_columns], [*values, *extra_values]
-            title = str(self.entity_label).capitalize()
-            own = list(fieldsets) if fieldsets else [(title, {"fields": list(self.show_columns)})]
-            fieldsets = [*own, *extra_sets]
+        columns, values, fieldsets = self.with_custom_show_sections(
+            item, columns, values, show_fieldsets or self.show_fieldsets
+        )
         widgets["show"] = self.show_widget(
             pk=pk,
             label_columns={**self.label_columns, **self.custom_labels()},

@@ -35,7 +35,7 @@ from wtforms.fields.core import UnboundField
 
 from app.models.custom_fields import CustomFieldDefinition, CustomFieldType
 from app.services.custom_field_filters import filter_conditions
-from app.services.custom_field_values import RANGE_TYPES, TEXT_TYPES, is_missing
+from app.services.custom_field_values import RANGE_TYPES, TEXT_TYPES, coerce_value, is_missing
 from app.services.custom_fields import VALUES_COLUMN, clean_values, definitions_for, entity_for_model
 from app.views.display import format_datetime, format_decimal, pretty_json
 from app.views.fields import JSONField, UTCDateTimeField
@@ -121,16 +121,29 @@ def _form_value(definition: CustomFieldDefinition, stored: Any) -> Any:
     return stored
 
 
+def _default(definition: CustomFieldDefinition) -> Any:
+    """The default's stored form, shown in an input the record has no value for: what the
+    save fills in anyway, and a checkbox left as shown keeps a default of "yes"."""
+    if is_missing(definition.default_value):
+        return None
+    try:
+        return coerce_value(definition, definition.default_value)
+    except ValueError:
+        return None
+
+
 def build_custom_form(base: type, definitions: list[CustomFieldDefinition]) -> type:
     """`base` plus one input per definition (see the module docstring)."""
     names = {f"{FIELD_PREFIX}{d.name}": d for d in definitions}
 
     def process(self, formdata=None, obj=None, data=None, extra_filters=None, **kwargs):
         base.process(self, formdata, obj, data, extra_filters=extra_filters, **kwargs)
+        if self.meta.wrap_formdata(self, formdata):
+            return
         stored = getattr(obj, VALUES_COLUMN, None)
-        if isinstance(stored, dict) and not self.meta.wrap_formdata(self, formdata):
-            for field_name, definition in names.items():
-                self[field_name].data = _form_value(definition, stored.get(definition.name))
+        stored = stored if isinstance(stored, dict) else {}
+        for field_name, definition in names.items():
+            self[field_name].data = _form_value(definition, stored.get(definition.name, _default(definition)))
 
     def validate(self, extra_validators=None):
         valid = base.validate(self, extra_validators=extra_validators)
@@ -283,6 +296,17 @@ class CustomFieldsMixin:
         values = [self.custom_value(item, c, in_list=False) for c in columns]
         return columns, values, custom_fieldsets(definitions)
 
+    def with_custom_show_sections(
+        self, item: Any, columns: list[str], values: list[Any], fieldsets: Any
+    ) -> tuple[list[str], list[Any], Any]:
+        """A show page's (columns, values, fieldsets) followed by the custom field sections."""
+        extra_columns, extra_values, extra_sets = self.custom_show_sections(item)
+        if not extra_columns:
+            return columns, values, fieldsets
+        title = str(self.entity_label).capitalize()
+        own = list(fieldsets) if fieldsets else [(title, {"fields": list(columns)})]
+        return [*columns, *extra_columns], [*values, *extra_values], [*own, *extra_sets]
+
     def export_value(self, item: Any, column: str) -> str:
         if is_custom_column(column) and column not in self.datamodel.list_properties:
             return str(self.custom_value(item, column))
@@ -334,3 +358,53 @@ class CustomFieldsMixin:
         except ValueError:
             request.environ[_FILTER_FAILED_KEY] = True
             raise
+
+
+class FabCustomFieldsMixin(CustomFieldsMixin):
+    """Custom fields on a screen built on FAB's own ModelView (the user screens), whose
+    add/edit code reads `self.add_form` / `self.edit_form`: within a request these give
+    the form with the custom field inputs, so FAB's unchanged add and edit use them."""
+
+    entity_label = "record"
+
+    @property
+    def add_form(self) -> Any:
+        return self._form_for_request(self.__dict__.get("_plain_add_form"))
+
+    @add_form.setter
+    def add_form(self, form: Any) -> None:
+        self.__dict__["_plain_add_form"] = form
+
+    @property
+    def edit_form(self) -> Any:
+        return self._form_for_request(self.__dict__.get("_plain_edit_form"))
+
+    @edit_form.setter
+    def edit_form(self, form: Any) -> None:
+        self.__dict__["_plain_edit_form"] = form
+
+    def _form_for_request(self, form: Any) -> Any:
+        if form is None or not has_request_context():
+            return form
+        return self.form_with_custom_fields(form)
+
+    def _get_show_widget(self, pk, item, widgets=None, actions=None, show_fieldsets=None):
+        shown = list(self.show_columns)
+        columns, values, fieldsets = self.with_custom_show_sections(
+            item,
+            shown,
+            self.datamodel.get_values_item(item, shown),
+            show_fieldsets or self.show_fieldsets,
+        )
+        widgets = widgets or {}
+        widgets["show"] = self.show_widget(
+            pk=pk,
+            label_columns={**self.label_columns, **self.custom_labels()},
+            include_columns=columns,
+            value_columns=values,
+            formatters_columns=self.formatters_columns,
+            actions=actions or self.actions,
+            fieldsets=fieldsets,
+            modelview_name=self.__class__.__name__,
+        )
+        return widgets

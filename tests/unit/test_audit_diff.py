@@ -63,6 +63,15 @@ def test_json_objects_are_compared_key_by_key():
     }
 
 
+def test_snapshots_of_rows_record_only_what_differs():
+    old = {"name": "a", "amount": Decimal("1.50"), "custom_field_data": {"n": 1, "m": "x"}}
+    new = {"name": "a", "amount": Decimal("1.50"), "custom_field_data": {"n": 2, "m": "x"}}
+    assert values_changes(PLAIN, old, new) == {"custom_field_data.n": {"old": 1, "new": 2}}
+    assert values_changes(PLAIN, {"amount": Decimal("1.5")}, {"amount": Decimal("1.50")}) == {
+        "amount": {"old": "1.5", "new": "1.50"}
+    }
+
+
 def test_lifecycle_actions_are_inferred_from_the_recorded_changes():
     policy = AuditPolicy(
         "contract", transitions={"status": {"terminated": "terminate"}, "return_date": {ANY_VALUE: "return"}}

@@ -50,13 +50,14 @@ def add_client(app, name: str, **values) -> str:
     return key
 
 
-def stored_values(app, name: str) -> dict | None:
+def stored_values(app, name: str, *, table: str = "clients", key: str = "company_name") -> dict | None:
+    """The stored custom field values of the record of `table` whose `key` is `name`."""
     from app.extensions import db
 
     with app.app_context():
         try:
             return db.session.execute(
-                text("SELECT custom_field_data FROM clients WHERE company_name = :n"), {"n": name}
+                text(f"SELECT custom_field_data FROM {table} WHERE {key} = :n"), {"n": name}
             ).scalar_one_or_none()
         finally:
             db.session.remove()
@@ -384,3 +385,21 @@ def test_a_field_without_values_is_deleted_at_once(app, admin_client):
     response = admin_client.post(f"/customfieldview/delete/{key}", data={"csrf_token": csrf_token(page)})
     assert response.status_code == 302
     assert admin_client.get(f"/customfieldview/show/{key}").status_code == 404
+
+
+def test_the_add_form_shows_defaults_so_a_checkbox_default_of_yes_is_kept(app, admin_client):
+    define(
+        app,
+        {"name": "monitored", "field_type": T.BOOLEAN, "default_value": True},
+        {
+            "name": "tier",
+            "field_type": T.SELECT,
+            "select_options": ["bronze", "gold"],
+            "default_value": "gold",
+        },
+    )
+    page = admin_client.get("/clientview/add").get_data(as_text=True)
+    assert '<option selected value="gold">' in page or '<option value="gold" selected' in page
+    status, html = post_client(admin_client, "Defaulted", None)
+    assert status == 302, html[:300]
+    assert stored_values(app, "Defaulted") == {"monitored": True, "tier": "gold"}
