@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from flask import request
+
 from app.api.base import MsspModelRestApi
 from app.models.contracts import Contract, Proposal, ServiceScope
+from app.services.contracts import ending_within_clause
+from app.views.contract_renewals import ENDING_WITHIN_ARG, FilterCondition, parse_ending_within
 from app.views.datamodel import MsspSQLAInterface
 
 
@@ -26,6 +32,21 @@ class ContractApi(MsspModelRestApi):
     ]
     search_columns = ["contract_name", "client", "status", "start_date", "end_date", "renewal_date"]
     base_order = ("end_date", "asc")
+
+    def get_list_headless(self, **kwargs: Any):
+        """`?ending_within=N`: only ACTIVE contracts ending in the next N days (today included)."""
+        try:
+            parse_ending_within(request.args.get(ENDING_WITHIN_ARG))
+        except ValueError as problem:
+            return self.response_400(message=str(problem))
+        return super().get_list_headless(**kwargs)
+
+    def _handle_filters_args(self, rison_args: dict[str, Any]) -> Any:
+        filters = super()._handle_filters_args(rison_args)
+        days = parse_ending_within(request.args.get(ENDING_WITHIN_ARG))
+        if days is not None:
+            filters.add_filter("end_date", FilterCondition, ending_within_clause(days))
+        return filters
 
 
 class ServiceScopeApi(MsspModelRestApi):

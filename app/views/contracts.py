@@ -13,8 +13,9 @@ from markupsafe import Markup
 from app.models.contracts import Contract, Proposal, ServiceScope
 from app.services.lifecycle import terminate_contracts
 from app.views.base import MsspModelView
+from app.views.contract_renewals import ContractRenewalsMixin
 from app.views.datamodel import MsspSQLAInterface
-from app.views.labels import AUDIT_FIELDSET
+from app.views.labels import AUDIT_FIELDSET, LABELS
 from app.views.scope_parameters import ScopeDetailsField, format_scope_details, parameter_inputs
 
 
@@ -120,6 +121,7 @@ class ServiceScopeView(MsspModelView):
         AUDIT_FIELDSET,
     ]
     related_views = [ProposalView]
+    label_columns = {**LABELS, "scope_details": "Scope parameters"}
     add_template = "mssp/scopes/add.html"
     edit_template = "mssp/scopes/edit.html"
     extra_method_permissions = {"scope_parameters": "read"}
@@ -148,8 +150,8 @@ class ServiceScopeView(MsspModelView):
         return super().display_value(item, column, in_list=in_list)
 
 
-class ContractView(MsspModelView):
-    """Contracts, soonest ending first; terminated instead of deleted once signed."""
+class ContractView(ContractRenewalsMixin, MsspModelView):
+    """Contracts, soonest ending first; renewed into a successor, terminated instead of deleted."""
 
     datamodel = MsspSQLAInterface(Contract)
     entity_label = "contract"
@@ -177,10 +179,19 @@ class ContractView(MsspModelView):
     edit_columns = add_columns
     show_fieldsets = [
         ("Contract", {"fields": ["contract_name", "client", "status", "value", "document_link"]}),
-        ("Term", {"fields": ["start_date", "end_date", "renewal_date", "previous_contract"]}),
+        (
+            "Term",
+            {"fields": ["start_date", "end_date", "renewal_date", "previous_contract", "renewal_chain"]},
+        ),
         AUDIT_FIELDSET,
     ]
+    label_columns = {**LABELS, "renewal_chain": "Renewal chain"}
     related_views = [ServiceScopeView]
+
+    def display_value(self, item: Any, column: str, *, in_list: bool = True) -> str | Markup:
+        if column == "renewal_chain":
+            return self.renewal_chain_value(item)
+        return super().display_value(item, column, in_list=in_list)
 
     @action(
         "terminate",
