@@ -229,3 +229,38 @@ def test_put_round_trips_a_contract_without_predecessor(app, world, api):  # noq
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["result"]["previous_contract_id"] is None
     assert value_of(app, Contract, world["contract"], "contract_name") == "Managed SOC 2026 (amended)"
+
+
+def test_the_api_renews_a_contract_once(app, world, api):  # noqa: F811
+    url = f"/api/v1/contract/{world['contract']}/renew"
+    bad = api("post", url, {"currency": "EURO", "colour": "red"})
+    assert bad.status_code == 422, bad.get_json()
+    assert successors(app, world["contract"]) == []
+
+    response = api("post", url, {"value": "52000.00", "currency": "usd"})
+    assert response.status_code == 201, response.get_json()
+    result = response.get_json()["result"]
+    assert (result["contract_name"], result["start_date"], result["end_date"]) == (
+        "Managed SOC 2027",
+        "2027-01-01",
+        "2027-12-31",
+    )
+    assert (result["value"], result["currency"]) == ("52000.00", "USD")
+    assert result["previous_contract_id"] == world["contract"]
+    assert value_of(app, Contract, world["contract"], "status") is ContractStatus.RENEWED
+
+    again = api("post", url, None)
+    assert again.status_code == 422, again.get_json()
+    assert again.get_json()["message"] == "Contract 'Managed SOC 2026' has already been renewed."
+    assert len(successors(app, world["contract"])) == 1
+
+
+def test_the_api_renew_needs_the_create_permission(app, world, login_as):
+    from tests.conftest import ROLE_USERS
+    from tests.web.auth_helpers import api_token, bearer
+
+    browser = app.test_client()
+    headers = bearer(api_token(browser, ROLE_USERS["Manager"]))
+    response = browser.post(f"/api/v1/contract/{world['contract']}/renew", json={}, headers=headers)
+    assert response.status_code == 403
+    assert successors(app, world["contract"]) == []
