@@ -98,6 +98,42 @@ def test_account_manager_creates_client_contract_and_scope(page):
     screenshot(page, "am-client-page")
 
 
+def test_account_manager_renews_a_contract_ending_soon(page):
+    sign_in(page, "Account Manager")
+    name, today = f"Managed EDR {RUN}", dt.date.today()
+    page.goto("/contractview/add")
+    pick_related(page, "client", CLIENT_NAME[:12], CLIENT_NAME)
+    page.fill("#contract_name", name)
+    choose(page, "status", "active")
+    set_date(page, "start_date", (today - dt.timedelta(days=335)).isoformat())
+    set_date(page, "end_date", (today + dt.timedelta(days=20)).isoformat())
+    page.fill("#value", "24000")
+    page.fill("#currency", "EUR")
+    save(page)
+    assert page.locator(SUCCESS).count(), form_errors(page)
+
+    page.goto("/contractview/list/")
+    with page.expect_navigation():
+        page.click("a[href$='ending_within=30']")
+    row = page.locator("table tr", has_text=name)
+    assert row.count() == 1, "the contract is among those ending within 30 days"
+    screenshot(page, "am-contracts-ending-within-30")
+    with page.expect_navigation():
+        row.locator("a[href*='/show/']").first.click()
+    with page.expect_navigation():
+        page.locator("a[id$='-renew']").first.click()
+    assert "/renew/" in page.url, page.locator("body").inner_text()[:500]
+    assert page.input_value("#value").startswith("24000")
+    page.fill("#value", "26000")
+    screenshot(page, "am-contract-renew-form")
+    save(page)
+    assert page.locator(SUCCESS).count(), form_errors(page)
+    body = page.locator("body").inner_text()
+    assert "now Renewed" in body and "26,000.00" in body
+    assert page.locator(".mssp-renewal-chain a", has_text=name).count() == 1, "the chain links the old one"
+    screenshot(page, "am-contract-renewed", full_page=True)
+
+
 def test_engineer_is_refused_an_over_assignment_of_license_seats(page):
     # Client licenses are the engineers' (app/security/roles.py: ASSET_RESOURCES), not the account
     # managers', who only read them.
