@@ -57,16 +57,8 @@ def test_account_manager_creates_client_contract_and_scope(page):
     assert page.locator(SUCCESS).count(), form_errors(page)
     screenshot(page, "am-client-created")
 
-    page.goto("/contractview/add")
-    pick_related(page, "client", CLIENT_NAME[:12], CLIENT_NAME)
-    page.fill("#contract_name", f"Managed SOC {RUN}")
     today = dt.date.today()
-    set_date(page, "start_date", today.isoformat())
-    set_date(page, "end_date", (today + dt.timedelta(days=365)).isoformat())
-    page.fill("#value", "48000")
-    page.fill("#currency", "EUR")
-    save(page)
-    assert page.locator(SUCCESS).count(), form_errors(page)
+    add_contract(page, f"Managed SOC {RUN}", today, today + dt.timedelta(days=365), "48000")
 
     page.goto("/servicescopeview/add")
     pick_related(page, "contract", f"Managed SOC {RUN}", f"Managed SOC {RUN}")
@@ -101,16 +93,9 @@ def test_account_manager_creates_client_contract_and_scope(page):
 def test_account_manager_renews_a_contract_ending_soon(page):
     sign_in(page, "Account Manager")
     name, today = f"Managed EDR {RUN}", dt.date.today()
-    page.goto("/contractview/add")
-    pick_related(page, "client", CLIENT_NAME[:12], CLIENT_NAME)
-    page.fill("#contract_name", name)
-    choose(page, "status", "active")
-    set_date(page, "start_date", (today - dt.timedelta(days=335)).isoformat())
-    set_date(page, "end_date", (today + dt.timedelta(days=20)).isoformat())
-    page.fill("#value", "24000")
-    page.fill("#currency", "EUR")
-    save(page)
-    assert page.locator(SUCCESS).count(), form_errors(page)
+    add_contract(
+        page, name, today - dt.timedelta(days=335), today + dt.timedelta(days=20), "24000", status="active"
+    )
 
     page.goto("/contractview/list/")
     with page.expect_navigation():
@@ -178,6 +163,23 @@ def test_engineer_assigns_a_hardware_asset_and_returns_it(page):
     assert page.locator(SUCCESS).count(), form_errors(page)
     assert page.locator("table tr", has_text=asset.split(" ")[0]).filter(has_text="Returned").count()
     screenshot(page, "engineer-hardware-returned")
+
+
+def add_contract(
+    page, name: str, start: dt.date, end: dt.date, value: str, status: str | None = None
+) -> None:
+    """Add a contract in EUR for the client of the journey through the contract form."""
+    page.goto("/contractview/add")
+    pick_related(page, "client", CLIENT_NAME[:12], CLIENT_NAME)
+    page.fill("#contract_name", name)
+    if status:
+        choose(page, "status", status)
+    set_date(page, "start_date", start.isoformat())
+    set_date(page, "end_date", end.isoformat())
+    page.fill("#value", value)
+    page.fill("#currency", "EUR")
+    save(page)
+    assert page.locator(SUCCESS).count(), form_errors(page)
 
 
 def set_date(page, field: str, value: str) -> None:
