@@ -2,9 +2,31 @@
 
 from __future__ import annotations
 
-from app.api.base import MsspModelRestApi
+from typing import Any
+
+from flask import request
+from flask_appbuilder.api import expose, safe
+from flask_appbuilder.security.decorators import permission_name, protect
+from marshmallow import Schema, ValidationError, fields, validate
+
+from app.api.base import API_PERMISSIONS, MsspModelRestApi
 from app.models.contracts import Contract, Proposal, ServiceScope
+from app.services.contracts import ending_within_clause, renew_contract
+from app.views.contract_renewals import ENDING_WITHIN_ARG, FilterCondition, parse_ending_within
 from app.views.datamodel import MsspSQLAInterface
+from app.views.db_errors import REFUSALS
+
+
+class RenewalTermsSchema(Schema):
+    """What a renewal may change; anything left out is proposed by `renew_contract`."""
+
+    contract_name = fields.String(validate=validate.Length(min=1, max=200))
+    start_date = fields.Date()
+    end_date = fields.Date()
+    value = fields.Decimal(places=2, validate=validate.Range(min=0))
+    currency = fields.String(
+        validate=validate.Regexp(r"^[A-Za-z]{3}$", error="A three-letter currency code, e.g. EUR.")
+    )
 
 
 class ContractApi(MsspModelRestApi):
@@ -26,6 +48,100 @@ class ContractApi(MsspModelRestApi):
     ]
     search_columns = ["contract_name", "client", "status", "start_date", "end_date", "renewal_date"]
     base_order = ("end_date", "asc")
+    method_permission_name = {**API_PERMISSIONS, "renew": "create"}
+
+    @expose("/<pk>/renew", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("renew")
+    def renew(self, pk: str):
+        """Renew a contract: create its successor and mark it renewed
+        ---
+        post:
+          description: >-
+            Creates the successor of the contract (next term, same value and currency unless
+            given) with a copy of its scopes, and marks the contract RENEWED. A contract
+            renewed already, or neither active nor expired, is refused with 422.
+          parameters:
+          - in: path
+            schema:
+              type: string
+            name: pk
+          requestBody:
+            description: The terms to change (all optional)
+            required: false
+            content:
+              application/json:
+                schema:
+                  type: object
+                  properties:
+                    contract_name:
+                      type: string
+                    start_date:
+                      type: string
+                      format: date
+                    end_date:
+                      type: string
+                      format: date
+                    value:
+                      type: string
+                    currency:
+                      type: string
+          responses:
+            201:
+              description: The successor
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      id:
+                        type: string
+                      result:
+                        type: object
+            400:
+              $ref: '#/components/responses/400'
+            401:
+              $ref: '#/components/responses/401'
+            404:
+              $ref: '#/components/responses/404'
+            422:
+              $ref: '#/components/responses/422'
+        """
+        contract = self.datamodel.get(pk, self._base_filters)
+        if contract is None:
+            return self.response_404()
+        data = self._json_body() if request.get_data() else {}
+        if data is None:
+            return self.response_400(message="The body must be a JSON object.")
+        try:
+            terms = RenewalTermsSchema().load(data)
+        except ValidationError as error:
+            return self.response_validation(error)
+        if "currency" in terms:
+            terms["currency"] = terms["currency"].upper()
+        try:
+            successor = renew_contract(contract, **terms, session=self.datamodel.session)
+        except REFUSALS as error:
+            self.datamodel.session.rollback()
+            return self.response_refusal(error)
+        result = self.show_model_schema.dump(successor, many=False)
+        return self.response(201, id=str(successor.id), result=result)
+
+    def get_list_headless(self, **kwargs: Any):
+        """`?ending_within=N`: only ACTIVE contracts ending in the next N days (today included)."""
+        try:
+            parse_ending_within(request.args.get(ENDING_WITHIN_ARG))
+        except ValueError as problem:
+            return self.response_400(message=str(problem))
+        return super().get_list_headless(**kwargs)
+
+    def _handle_filters_args(self, rison_args: dict[str, Any]) -> Any:
+        filters = super()._handle_filters_args(rison_args)
+        days = parse_ending_within(request.args.get(ENDING_WITHIN_ARG))
+        if days is not None:
+            filters.add_filter("end_date", FilterCondition, ending_within_clause(days))
+        return filters
 
 
 class ServiceScopeApi(MsspModelRestApi):

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -98,6 +99,37 @@ def successor_of(contract: Contract, session: Session | None = None) -> Contract
     return session.scalars(select(Contract).where(Contract.previous_contract_id == contract.id)).first()
 
 
+def check_renewable(contract: Contract, session: Session | None = None) -> None:
+    """Refuse (ValidationFailed) a contract renewed already, or neither ACTIVE nor EXPIRED."""
+    if contract.status is ContractStatus.RENEWED or successor_of(contract, session) is not None:
+        raise ValidationFailed(
+            f"Contract {contract.contract_name!r} has already been renewed.", field="status"
+        )
+    if contract.status not in RENEWABLE_STATUSES:
+        raise ValidationFailed(
+            f"Contract {contract.contract_name!r} is {contract.status.value}: "
+            "only an active or expired contract can be renewed.",
+            field="status",
+        )
+
+
+@dataclass(frozen=True)
+class RenewalTerms:
+    """What a renewal of a contract proposes (a form starts from these; each can be changed)."""
+
+    contract_name: str
+    start_date: date
+    end_date: date
+    value: Decimal
+    currency: str
+
+
+def proposed_renewal(contract: Contract) -> RenewalTerms:
+    """The successor's default terms: the next term, the same value and currency."""
+    start, end = renewal_dates(contract)
+    return RenewalTerms(_successor_name(contract, start), start, end, contract.value, contract.currency)
+
+
 def renew_contract(
     contract: Contract,
     *,
@@ -119,18 +151,9 @@ def renew_contract(
     with unit_of_work(session):
         # The lock serialises two renewals of one contract; the loser sees it RENEWED.
         session.refresh(contract, with_for_update=True)
-        if contract.status is ContractStatus.RENEWED or successor_of(contract, session) is not None:
-            raise ValidationFailed(
-                f"Contract {contract.contract_name!r} has already been renewed.", field="status"
-            )
-        if contract.status not in RENEWABLE_STATUSES:
-            raise ValidationFailed(
-                f"Contract {contract.contract_name!r} is {contract.status.value}: "
-                "only an active or expired contract can be renewed.",
-                field="status",
-            )
-        default_start, default_end = renewal_dates(contract)
-        start, end = start_date or default_start, end_date or default_end
+        check_renewable(contract, session)
+        proposed = proposed_renewal(contract)
+        start, end = start_date or proposed.start_date, end_date or proposed.end_date
         notice = contract.end_date - contract.renewal_date if contract.renewal_date else None
         successor = Contract(
             client_id=contract.client_id,

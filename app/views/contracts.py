@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect
+from typing import Any
+
+from flask import Response, abort, flash, redirect, request
 from flask_appbuilder.actions import action
+from flask_appbuilder.baseviews import expose
+from flask_appbuilder.security.decorators import has_access
+from markupsafe import Markup
 
 from app.models.contracts import Contract, Proposal, ServiceScope
 from app.services.lifecycle import terminate_contracts
 from app.views.base import MsspModelView
+from app.views.contract_renewals import ContractRenewalsMixin
 from app.views.datamodel import MsspSQLAInterface
-from app.views.labels import AUDIT_FIELDSET
+from app.views.labels import AUDIT_FIELDSET, LABELS
+from app.views.scope_parameters import ScopeDetailsField, format_scope_details, parameter_inputs
 
 
 class ProposalView(MsspModelView):
@@ -114,10 +121,37 @@ class ServiceScopeView(MsspModelView):
         AUDIT_FIELDSET,
     ]
     related_views = [ProposalView]
+    label_columns = {**LABELS, "scope_details": "Scope parameters"}
+    add_template = "mssp/scopes/add.html"
+    edit_template = "mssp/scopes/edit.html"
+    extra_method_permissions = {"scope_parameters": "read"}
+    add_form_extra_fields = {
+        "scope_details": ScopeDetailsField(
+            "Scope parameters",
+            description="The parameters the service's scope template declares.",
+            endpoint="ServiceScopeView.scope_parameters",
+        )
+    }
+    edit_form_extra_fields = add_form_extra_fields
+
+    @expose("/scope_parameters/")
+    @has_access
+    def scope_parameters(self):
+        """The inputs of a service's scope parameters (the form asks when the service changes)."""
+        key = (request.args.get("service") or "").strip()
+        service = self.datamodel.get_related_obj("service", key) if key else None
+        if key and service is None:
+            abort(404)
+        return Response(parameter_inputs("scope_details", service), mimetype="text/html")
+
+    def display_value(self, item: Any, column: str, *, in_list: bool = True) -> str | Markup:
+        if column == "scope_details" and not in_list:
+            return format_scope_details(item.service, item.scope_details)
+        return super().display_value(item, column, in_list=in_list)
 
 
-class ContractView(MsspModelView):
-    """Contracts, soonest ending first; terminated instead of deleted once signed."""
+class ContractView(ContractRenewalsMixin, MsspModelView):
+    """Contracts, soonest ending first; renewed into a successor, terminated instead of deleted."""
 
     datamodel = MsspSQLAInterface(Contract)
     entity_label = "contract"
@@ -145,10 +179,19 @@ class ContractView(MsspModelView):
     edit_columns = add_columns
     show_fieldsets = [
         ("Contract", {"fields": ["contract_name", "client", "status", "value", "document_link"]}),
-        ("Term", {"fields": ["start_date", "end_date", "renewal_date", "previous_contract"]}),
+        (
+            "Term",
+            {"fields": ["start_date", "end_date", "renewal_date", "previous_contract", "renewal_chain"]},
+        ),
         AUDIT_FIELDSET,
     ]
+    label_columns = {**LABELS, "renewal_chain": "Renewal chain"}
     related_views = [ServiceScopeView]
+
+    def display_value(self, item: Any, column: str, *, in_list: bool = True) -> str | Markup:
+        if column == "renewal_chain":
+            return self.renewal_chain_value(item)
+        return super().display_value(item, column, in_list=in_list)
 
     @action(
         "terminate",

@@ -45,7 +45,11 @@ class MsspFormConverter(GeneralModelConverter):
             return form_props
         if datamodel.is_boolean(col_name) and not self.search:
             # An unchecked box is an answer (false): FAB's "required" refused it on NOT NULL columns.
-            form_props[col_name] = BooleanField(label, lst_validators, description=description)
+            # The column's default ticks it on an add form ("Active" starts on).
+            default = datamodel.get_col_default(col_name)
+            form_props[col_name] = BooleanField(
+                label, lst_validators, description=description, default=default
+            )
             return form_props
         if datamodel.is_datetime(col_name):
             nullable = datamodel.is_nullable(col_name)

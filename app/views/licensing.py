@@ -1,11 +1,52 @@
-"""Licenses & Assets: license pools and the seats assigned from them."""
+"""Licenses & Assets: license pools and the seats assigned from them.
+
+A pool's list row and show page carry its seat usage (`app.services.licensing.PoolUsage`):
+seats assigned, seats free, utilisation and the cost of the assigned seats. A list page
+reads the usage of its pools in one query; the CSV export and the show page per pool.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from markupsafe import Markup
+
 from app.models.licensing import ClientLicense, LicensePool
+from app.services.licensing import PoolUsage, pool_usage, usage_by_pool
 from app.views.base import MsspModelView
 from app.views.datamodel import MsspSQLAInterface
-from app.views.labels import AUDIT_FIELDSET
+from app.views.display import format_decimal, format_money
+from app.views.labels import AUDIT_FIELDSET, LABELS
+
+#: The usage columns of a pool (not stored: computed from its active assignments).
+USAGE_LABELS = {
+    "seats_assigned": "Assigned seats",
+    "seats_free": "Free seats",
+    "seat_utilisation": "Utilisation",
+    "assigned_seats_cost": "Cost of assigned seats",
+}
+_USAGE_ATTRIBUTE = "_mssp_pool_usage"
+
+
+def format_usage(usage: PoolUsage, column: str) -> str:
+    if column == "seats_assigned":
+        return format_decimal(usage.assigned)
+    if column == "seats_free":
+        return format_decimal(usage.free)
+    if column == "seat_utilisation":
+        return f"{usage.utilisation_percent} %"
+    return format_money(usage.assigned_cost, usage.currency)
+
+
+class LicensePoolInterface(MsspSQLAInterface):
+    """Pools with their usage: a list page reads the usage of all its rows in one query."""
+
+    def query_page(self, *args: Any, **kwargs: Any) -> tuple[int, list[Any]]:
+        count, pools = super().query_page(*args, **kwargs)
+        usages = usage_by_pool(pools, self.session)
+        for pool in pools:
+            setattr(pool, _USAGE_ATTRIBUTE, usages[pool.id])
+        return count, pools
 
 
 class ClientLicenseView(MsspModelView):
@@ -26,18 +67,20 @@ class ClientLicenseView(MsspModelView):
 
 
 class LicensePoolView(MsspModelView):
-    datamodel = MsspSQLAInterface(LicensePool)
+    datamodel = LicensePoolInterface(LicensePool)
     entity_label = "license pool"
     list_title = "License Pools"
     show_title = "License pool"
     add_title = "Add license pool"
     edit_title = "Edit license pool"
     picker_search_columns = ("vendor", "product_name")
+    label_columns = {**LABELS, **USAGE_LABELS}
     list_columns = [
         "vendor",
         "product_name",
         "license_type",
         "total_seats",
+        *USAGE_LABELS,
         "cost_per_seat",
         "expiry_date",
         "is_active",
@@ -55,5 +98,26 @@ class LicensePoolView(MsspModelView):
         "is_active",
     ]
     edit_columns = add_columns
-    show_fieldsets = [("Pool", {"fields": add_columns}), AUDIT_FIELDSET]
+    show_fieldsets = [
+        ("Pool", {"fields": add_columns}),
+        ("Seats", {"fields": list(USAGE_LABELS)}),
+        AUDIT_FIELDSET,
+    ]
     related_views = [ClientLicenseView]
+
+    def usage_of(self, pool: LicensePool) -> PoolUsage:
+        usage = getattr(pool, _USAGE_ATTRIBUTE, None)
+        if usage is None:
+            usage = pool_usage(pool, self.datamodel.session)
+            setattr(pool, _USAGE_ATTRIBUTE, usage)
+        return usage
+
+    def display_value(self, item: Any, column: str, *, in_list: bool = True) -> str | Markup:
+        if column in USAGE_LABELS:
+            return format_usage(self.usage_of(item), column)
+        return super().display_value(item, column, in_list=in_list)
+
+    def export_value(self, item: Any, column: str) -> str:
+        if column in USAGE_LABELS:
+            return format_usage(self.usage_of(item), column)
+        return super().export_value(item, column)
