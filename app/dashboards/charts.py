@@ -157,7 +157,11 @@ def _revenue_monthly(ctx: ChartContext) -> go.Figure:
 
 def _revenue_top_clients(ctx: ChartContext) -> go.Figure:
     rows = finance.top_clients_by_revenue(
-        ctx.session, ctx.filters, ctx.money_client_ids(), windows_as_of=ctx.rollups.revenue_windows_as_of
+        ctx.session,
+        ctx.filters,
+        ctx.money_client_ids(),
+        windows_as_of=ctx.rollups.revenue_windows_as_of,
+        monthly_rollup=ctx.rollups.ready("client_revenue"),
     )
     return finance_figures.top_clients_figure(rows)
 

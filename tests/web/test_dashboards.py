@@ -232,6 +232,10 @@ def test_the_page_loads_plotly_from_the_app_and_nothing_from_other_hosts(login_a
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_every_role_has_the_dashboards_menu(login_as, role):
-    html = login_as(role).get("/").get_data(as_text=True)
-    assert 'href="/dashboards/"' in html
+def test_every_role_has_the_dashboards_menu_first(login_as, role):
+    browser = login_as(role)
+    html = browser.get("/").get_data(as_text=True)
+    navbar = html[html.index('<div class="navbar-collapse') :]
+    first_link = re.search(r'<a [^>]*href="([^"]+)"', navbar).group(1)
+    assert first_link == "/dashboards/"
+    assert browser.get(first_link).status_code == 200
