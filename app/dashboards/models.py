@@ -218,6 +218,15 @@ REVENUE_BY_DAY_INDEX = Index(
     postgresql_where=text("transaction_type LIKE 'revenue%' AND status <> 'cancelled'"),
 )
 
+# Active contracts by end date, covering the renewals timeline's weekly sums and the
+# "contracts ending in 30/60/90 days" counts: an index-only scan of the coming months.
+ACTIVE_CONTRACTS_BY_END_INDEX = Index(
+    "ix_contracts_active_by_end_date",
+    Contract.__table__.c.end_date,
+    postgresql_include=["currency", "value", "client_id"],
+    postgresql_where=text("status = 'active'"),
+)
+
 ROLLUP_TABLES = (
     rollup_state,
     metric_fleet_hourly,

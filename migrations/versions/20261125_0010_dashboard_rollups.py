@@ -1,11 +1,13 @@
-"""dashboard rollups: each client's revenue per month and currency, and a covering revenue-by-day index
+"""dashboard rollups: each client's revenue per month and currency; covering revenue and renewal indexes
 
 `dash_client_revenue_monthly` (derived data, no foreign keys) lets a custom date range
 rank clients by revenue from whole months, with only the partial edge months summed
 from `financial_transactions`, which the covering partial index
 `ix_financial_transactions_revenue_by_day` serves without touching the table. The
 rollup is built on the first `refresh_rollups()` after the upgrade (until then the
-ranking sums the transactions, as before). The downgrade drops both.
+ranking sums the transactions, as before). `ix_contracts_active_by_end_date` makes the
+renewals timeline and the contracts-ending counts index-only scans. The downgrade drops
+all of it, and the rollup's refresh state, so that an upgrade again rebuilds it in full.
 
 Revision ID: 0010_dashboard_rollups
 Revises: 0007
@@ -22,6 +24,7 @@ branch_labels = None
 depends_on = None
 
 REVENUE_ROWS = sa.text("transaction_type LIKE 'revenue%' AND status <> 'cancelled'")
+ACTIVE = sa.text("status = 'active'")
 
 
 def upgrade():
@@ -36,6 +39,16 @@ def upgrade():
         ),
     )
     op.create_index("ix_dash_client_revenue_monthly_month", "dash_client_revenue_monthly", ["month"])
+    # No state: the next refresh builds the rollup in full (a state left by an earlier
+    # upgrade and downgrade would make it read an empty table as complete).
+    op.execute("DELETE FROM dash_rollup_state WHERE name = 'client_revenue'")
+    op.create_index(
+        "ix_contracts_active_by_end_date",
+        "contracts",
+        ["end_date"],
+        postgresql_include=["currency", "value", "client_id"],
+        postgresql_where=ACTIVE,
+    )
     op.create_index(
         "ix_financial_transactions_revenue_by_day",
         "financial_transactions",
@@ -51,5 +64,7 @@ def downgrade():
         table_name="financial_transactions",
         postgresql_where=REVENUE_ROWS,
     )
+    op.drop_index("ix_contracts_active_by_end_date", table_name="contracts", postgresql_where=ACTIVE)
     op.drop_index("ix_dash_client_revenue_monthly_month", table_name="dash_client_revenue_monthly")
     op.drop_table("dash_client_revenue_monthly")
+    op.execute("DELETE FROM dash_rollup_state WHERE name = 'client_revenue'")
