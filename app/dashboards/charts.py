@@ -83,8 +83,8 @@ class Chart:
     by_service: bool = True
     #: Whether the date range applies (else the chart shows "now" or the months ahead).
     by_date: bool = True
-    #: Precomputed for the preset ranges only: a custom range sums the source rows (up to
-    #: ~1 s at a million transactions), so the page loads it after rendering instead.
+    #: Precomputed for the preset ranges only: a custom range still ranks every client (from
+    #: the monthly rollup plus the edge days), so the page loads it after rendering instead.
     slow_on_custom_range: bool = False
 
     def deferred(self, filters: DashboardFilters) -> bool:
@@ -157,7 +157,11 @@ def _revenue_monthly(ctx: ChartContext) -> go.Figure:
 
 def _revenue_top_clients(ctx: ChartContext) -> go.Figure:
     rows = finance.top_clients_by_revenue(
-        ctx.session, ctx.filters, ctx.money_client_ids(), windows_as_of=ctx.rollups.revenue_windows_as_of
+        ctx.session,
+        ctx.filters,
+        ctx.money_client_ids(),
+        windows_as_of=ctx.rollups.revenue_windows_as_of,
+        monthly_rollup=ctx.rollups.ready("client_revenue"),
     )
     return finance_figures.top_clients_figure(rows)
 

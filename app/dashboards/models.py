@@ -180,6 +180,18 @@ client_revenue_window = Table(
     Index("ix_dash_client_revenue_window_rank", "preset", "currency", "revenue"),
 )
 
+#: Each client's revenue per month (of `transaction_date`) and currency; no cancelled rows.
+#: Custom ranges add its whole months to the partial edge months summed from the transactions.
+client_revenue_monthly = Table(
+    "dash_client_revenue_monthly",
+    metadata,
+    Column("client_id", Uuid, primary_key=True),
+    Column("month", Date, primary_key=True),
+    Column("currency", String(3), primary_key=True),
+    Column("revenue", RollupMoney, nullable=False),
+    Index("ix_dash_client_revenue_monthly_month", "month"),
+)
+
 # The incremental refresh finds changed source rows by updated_at.
 SOURCE_CHANGE_INDEXES = (
     Index("ix_service_performance_metrics_updated_at", ServicePerformanceMetric.__table__.c.updated_at),
@@ -197,6 +209,24 @@ ACTIVE_CONTRACT_VALUE_INDEX = Index(
     postgresql_where=text("status = 'active'"),
 )
 
+# Revenue by day, covering what a client ranking sums: the edge months of a custom range are
+# read from this index alone (the rows themselves are scattered over the whole table).
+REVENUE_BY_DAY_INDEX = Index(
+    "ix_financial_transactions_revenue_by_day",
+    FinancialTransaction.__table__.c.transaction_date,
+    postgresql_include=["client_id", "currency", "amount"],
+    postgresql_where=text("transaction_type LIKE 'revenue%' AND status <> 'cancelled'"),
+)
+
+# Active contracts by end date, covering the renewals timeline's weekly sums and the
+# "contracts ending in 30/60/90 days" counts: an index-only scan of the coming months.
+ACTIVE_CONTRACTS_BY_END_INDEX = Index(
+    "ix_contracts_active_by_end_date",
+    Contract.__table__.c.end_date,
+    postgresql_include=["currency", "value", "client_id"],
+    postgresql_where=text("status = 'active'"),
+)
+
 ROLLUP_TABLES = (
     rollup_state,
     metric_fleet_hourly,
@@ -207,4 +237,5 @@ ROLLUP_TABLES = (
     ticket_weekly,
     finance_monthly,
     client_revenue_window,
+    client_revenue_monthly,
 )

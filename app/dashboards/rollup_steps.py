@@ -275,6 +275,60 @@ def refresh_finance(session: Session, window: RefreshWindow) -> int:
     return len(months)
 
 
+_CLIENT_REVENUE = """
+    INSERT INTO dash_client_revenue_monthly (client_id, month, currency, revenue)
+    SELECT t.client_id, date_trunc('month', t.transaction_date)::date, t.currency, sum(t.amount)
+    FROM financial_transactions t {restrict}
+    WHERE t.transaction_type LIKE 'revenue%' AND t.status <> 'cancelled' AND t.client_id IS NOT NULL {since}
+    GROUP BY 1, 2, 3"""
+_PAIRS = """JOIN unnest(CAST(:clients AS uuid[]), CAST(:months AS date[])) AS p(client_id, month)
+    ON t.client_id = p.client_id
+    AND t.transaction_date >= p.month AND t.transaction_date < (p.month + interval '1 month')"""
+
+
+def refresh_client_revenue(session: Session, window: RefreshWindow) -> int:
+    """Rebuild the touched (client, month) buckets of the per-client revenue; return how many.
+
+    Incrementally, the buckets of changed transactions (cancelled ones too: they leave
+    their bucket); with `since`, every month from since's month on.
+    """
+    if window.full:
+        _clear(session, "dash_client_revenue_monthly")
+        return _exec(session, _CLIENT_REVENUE.format(restrict="", since=""))
+    if window.since is not None:
+        first = "date_trunc('month', CAST(:since AS timestamptz) AT TIME ZONE 'UTC')::date"
+        _exec(session, f"DELETE FROM dash_client_revenue_monthly WHERE month >= {first}", since=window.since)
+        return _exec(
+            session,
+            _CLIENT_REVENUE.format(restrict="", since=f"AND t.transaction_date >= {first}"),
+            since=window.since,
+        )
+    # Listed once: a transaction committed between the DELETE and the INSERT must not add a
+    # bucket the DELETE did not empty.
+    pairs = session.execute(
+        text(
+            "SELECT DISTINCT client_id, date_trunc('month', transaction_date)::date "
+            "FROM financial_transactions WHERE updated_at >= :changed_since AND client_id IS NOT NULL"
+        ),
+        {"changed_since": window.changed_since},
+    ).all()
+    if not pairs:
+        return 0
+    params = {
+        "clients": [str(client) for client, _month in pairs],
+        "months": [month for _client, month in pairs],
+    }
+    _exec(
+        session,
+        "DELETE FROM dash_client_revenue_monthly r "
+        "USING unnest(CAST(:clients AS uuid[]), CAST(:months AS date[])) AS p(client_id, month) "
+        "WHERE r.client_id = p.client_id AND r.month = p.month",
+        **params,
+    )
+    _exec(session, _CLIENT_REVENUE.format(restrict=_PAIRS, since=""), **params)
+    return len(pairs)
+
+
 def _window_insert(restrict: str) -> str:
     starts = ", ".join(f"('{name}', :today - {days - 1})" for name, (_label, days) in PRESETS.items())
     return f"""

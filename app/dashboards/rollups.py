@@ -40,6 +40,7 @@ STEPS: dict[str, Callable[[Session, RefreshWindow], int]] = {
     "sla": steps.refresh_sla,
     "tickets": steps.refresh_tickets,
     "finance": steps.refresh_finance,
+    "client_revenue": steps.refresh_client_revenue,
 }
 REVENUE_WINDOWS = "revenue_windows"
 
@@ -64,6 +65,7 @@ class RollupReport:
             "sla": "months",
             "tickets": "weeks",
             "finance": "months",
+            "client_revenue": "client-months",
             REVENUE_WINDOWS: "clients",
         }
         return [

@@ -66,4 +66,21 @@ JOBS: tuple[JobSpec, ...] = (
         trigger_args={"hour": 6, "minute": 30},
         description="alerts: renewals, expiries, SLA breaches, failing syncs; e-mail digests (daily)",
     ),
+    JobSpec(
+        id="dashboard_rollups",
+        func="app.dashboards.jobs:refresh_rollups_job",
+        trigger="interval",
+        trigger_args={"minutes": 5},
+        description="dashboard rollups: take in the source rows changed since the last refresh",
+        # 288 runs a day: failures are recorded, successes only logged.
+        record=False,
+        run_at_start=True,
+    ),
+    JobSpec(
+        id="dashboard_rollups_nightly",
+        func="app.dashboards.jobs:refresh_rollups_nightly_job",
+        trigger="cron",
+        trigger_args={"hour": 1, "minute": 10},
+        description="dashboard rollups: recompute the last 35 days (deleted and moved rows)",
+    ),
 )

@@ -23,6 +23,8 @@ MODEL_MODULES: tuple[str, ...] = (
     "app.models.custom_fields",
     "app.models.audit",
     "app.models.alerts",
+    # Derived tables (and the indexes the rollup refresh needs on the tables above).
+    "app.dashboards.models",
 )
 
 

@@ -288,9 +288,16 @@ def test_incremental_refresh_recomputes_only_what_changed(db_session, known):
     for table in ("service_performance_metrics", "financial_transactions", "sla_metrics", "ticket_summaries"):
         db_session.execute(text(f"UPDATE {table} SET updated_at = now() - interval '1 day'"))
     first = refresh_rollups(session=db_session, today=TODAY)
-    assert set(first.rebuilt) == {"metrics", "sla", "tickets", "finance", "revenue_windows"}
+    assert set(first.rebuilt) == {"metrics", "sla", "tickets", "finance", "client_revenue", "revenue_windows"}
     nothing = refresh_rollups(session=db_session, today=TODAY)
-    assert nothing.recomputed == {"metrics": 0, "sla": 0, "tickets": 0, "finance": 0, "revenue_windows": 0}
+    assert nothing.recomputed == {
+        "metrics": 0,
+        "sla": 0,
+        "tickets": 0,
+        "finance": 0,
+        "client_revenue": 0,
+        "revenue_windows": 0,
+    }
 
     db_session.add(
         ServicePerformanceMetric(
@@ -313,7 +320,14 @@ def test_incremental_refresh_recomputes_only_what_changed(db_session, known):
     )
     db_session.flush()
     report = refresh_rollups(session=db_session, today=TODAY)
-    assert report.recomputed == {"metrics": 1, "sla": 0, "tickets": 0, "finance": 1, "revenue_windows": 1}
+    assert report.recomputed == {
+        "metrics": 1,
+        "sla": 0,
+        "tickets": 0,
+        "finance": 1,
+        "client_revenue": 1,
+        "revenue_windows": 1,
+    }
     assert report.rebuilt == []
     hour = health.metric_series(
         db_session, DashboardFilters("custom", date(2026, 6, 14), date(2026, 6, 14)), rollup=True

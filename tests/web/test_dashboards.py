@@ -97,6 +97,22 @@ def test_top_clients_are_drawn_in_the_page_for_presets_and_fetched_later_for_cus
     ]
 
 
+def test_top_clients_of_a_custom_range_add_rollup_months_and_edge_days(app, login_as, world):
+    from app.dashboards.rollups import refresh_rollups
+    from app.extensions import db
+
+    with app.app_context():
+        refresh_rollups(full=True, today=TODAY)
+        db.session.remove()
+    # 10 April to 12 June: May whole from the rollup, 1 April left out, Beta's 10 June counted.
+    response = chart(login_as(MANAGER), "revenue_top_clients", "range=custom&from=2026-04-10&to=2026-06-12")
+    top = response.get_json()["figure"]["data"]
+    assert [(t["name"], t["y"], t["x"]) for t in top] == [
+        ("Revenue (EUR)", ["Alpha Test GmbH"], [1000.0]),
+        ("Revenue (USD)", ["Beta Test Inc"], [2500.0]),
+    ]
+
+
 def test_everyone_sees_the_operational_charts_with_data(login_as, world):
     html = login_as(ENGINEER).get(f"/dashboards/?{RANGE}").get_data(as_text=True)
     assert {"sla_compliance", "tickets_open", "health_latest", "licenses"} <= drawn(html)
@@ -232,6 +248,10 @@ def test_the_page_loads_plotly_from_the_app_and_nothing_from_other_hosts(login_a
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_every_role_has_the_dashboards_menu(login_as, role):
-    html = login_as(role).get("/").get_data(as_text=True)
-    assert 'href="/dashboards/"' in html
+def test_every_role_has_the_dashboards_menu_first(login_as, role):
+    browser = login_as(role)
+    html = browser.get("/").get_data(as_text=True)
+    navbar = html[html.index('<div class="navbar-collapse') :]
+    first_link = re.search(r'<a [^>]*href="([^"]+)"', navbar).group(1)
+    assert first_link == "/dashboards/"
+    assert browser.get(first_link).status_code == 200

@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
@@ -105,23 +105,87 @@ def revenue_and_cost_by_month(
     return [MonthMoney(*row) for row in rows]
 
 
+def whole_months(date_from: date, date_to: date) -> tuple[date, date]:
+    """The whole calendar months inside [date_from, date_to] as [first, after); none: both are to + 1 day."""
+    day_after = date_to + timedelta(days=1)
+    first = date_from if date_from.day == 1 else next_month(date_from)
+    after = day_after if day_after.day == 1 else date_to.replace(day=1)
+    if first >= after:
+        return day_after, day_after
+    return first, after
+
+
+_CLIENT_REVENUE_ROWS = (
+    "t." + _REVENUE,
+    "t.status <> 'cancelled'",
+    "t.client_id IS NOT NULL",
+)
+
+
+def _revenue_rows(days: str, client_ids: Collection[uuid.UUID] | None) -> str:
+    conditions = where(days, *_CLIENT_REVENUE_ROWS, "t." + _CLIENTS if client_ids is not None else None)
+    return f"SELECT t.currency, t.client_id, t.amount AS revenue FROM financial_transactions t {conditions}"
+
+
+def _per_client_from_months(client_ids: Collection[uuid.UUID] | None) -> str:
+    """Revenue per (currency, client): whole months from the rollup, the edge days from the transactions.
+
+    Each part is a plain range, so each edge is an index-only scan of the revenue-by-day index.
+    """
+    clients = _CLIENTS if client_ids is not None else None
+    months = f"""
+        SELECT currency, client_id, revenue FROM dash_client_revenue_monthly
+        {where("month >= :whole_from AND month < :whole_after", clients)}"""
+    head = _revenue_rows("t.transaction_date >= :from AND t.transaction_date < :whole_from", client_ids)
+    tail = _revenue_rows("t.transaction_date >= :whole_after AND t.transaction_date <= :to", client_ids)
+    return f"""
+        SELECT currency, client_id, sum(revenue) AS revenue FROM (
+            {months}
+            UNION ALL {head}
+            UNION ALL {tail}
+        ) parts
+        GROUP BY currency, client_id"""
+
+
+def _per_client_from_transactions(filters: DashboardFilters, client_ids: Collection[uuid.UUID] | None) -> str:
+    return f"""
+        SELECT t.currency, t.client_id, sum(t.amount) AS revenue
+        FROM financial_transactions t
+        {"JOIN service_scopes sc ON sc.id = t.service_scope_id" if filters.service_id else ""}
+        {
+        where(
+            "t.transaction_date BETWEEN :from AND :to",
+            *_CLIENT_REVENUE_ROWS,
+            "t." + _CLIENTS if client_ids is not None else None,
+            "sc.service_id = CAST(:service AS uuid)" if filters.service_id else None,
+        )
+    }
+        GROUP BY t.currency, t.client_id"""
+
+
 def top_clients_by_revenue(
     session: Session,
     filters: DashboardFilters,
     client_ids: Collection[uuid.UUID] | None = None,
     limit: int = 15,
     windows_as_of: date | None = None,
+    monthly_rollup: bool = False,
 ) -> list[ClientRevenue]:
     """The `limit` clients with the most revenue in the range (exact days), per currency.
 
     Uses the precomputed preset windows when they were computed for the range's
-    end day and nothing narrows the query; otherwise sums the transactions.
+    end day and nothing narrows the query; otherwise, without a service filter and
+    once the monthly rollup is built (`monthly_rollup`), its whole months plus the
+    edge days; otherwise sums the transactions.
     """
+    whole_from, whole_after = whole_months(filters.date_from, filters.date_to)
     params = _params(filters, client_ids) | {
         "limit": limit,
         "preset": filters.preset,
         "from": filters.date_from,
         "to": filters.date_to,
+        "whole_from": whole_from,
+        "whole_after": whole_after,
     }
     precomputed = filters.preset in PRESETS and windows_as_of == filters.date_to
     if precomputed and client_ids is None and filters.service_id is None:
@@ -136,25 +200,15 @@ def top_clients_by_revenue(
                 ORDER BY r.revenue DESC LIMIT :limit
             ) w"""
     else:
+        per_client = (
+            _per_client_from_months(client_ids)
+            if monthly_rollup and filters.service_id is None
+            else _per_client_from_transactions(filters, client_ids)
+        )
         ranked = f"""
             SELECT currency, client_id, revenue,
                    rank() OVER (PARTITION BY currency ORDER BY revenue DESC) AS rank
-            FROM (
-                SELECT t.currency, t.client_id, sum(t.amount) AS revenue
-                FROM financial_transactions t
-                {"JOIN service_scopes sc ON sc.id = t.service_scope_id" if filters.service_id else ""}
-                {
-            where(
-                "t.transaction_date BETWEEN :from AND :to",
-                "t.status <> 'cancelled'",
-                "t." + _REVENUE,
-                "t.client_id IS NOT NULL",
-                "t." + _CLIENTS if client_ids is not None else None,
-                "sc.service_id = CAST(:service AS uuid)" if filters.service_id else None,
-            )
-        }
-                GROUP BY t.currency, t.client_id
-            ) per_client"""
+            FROM ({per_client}) per_client"""
     rows = run(
         session,
         f"""
