@@ -1,6 +1,6 @@
 """Error answers: a page in the app's layout for people, JSON for /api/ callers.
 
-404 and 500 get a friendly page with a link home (never a traceback: a 500 shows only
+403, 404 and 500 get a friendly page with a link home (never a traceback: a 500 shows only
 the request id, which the log line carries too). API callers keep FAB's JSON shape,
 `{"message": ...}`. Database outages answer 503 with a readable message.
 """
@@ -13,7 +13,7 @@ from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import InternalServerError, NotFound
+from werkzeug.exceptions import Forbidden, InternalServerError, NotFound
 
 from app.db.readiness import first_line
 from app.extensions import db
@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 
 NOT_FOUND_HEADING = "Page not found"
 NOT_FOUND_MESSAGE = "There is nothing at this address, or the record no longer exists."
+FORBIDDEN_HEADING = "Not allowed"
+FORBIDDEN_MESSAGE = "Your role may not do this. Ask an administrator if you need it."
 SERVER_ERROR_HEADING = "Something went wrong"
 SERVER_ERROR_MESSAGE = (
     "The request could not be completed. Nothing was saved; try again, and if it keeps "
@@ -77,6 +79,12 @@ def register_error_handlers(app: Flask) -> None:
         if wants_json():
             return jsonify(message="Not found"), 404
         return error_page(404, NOT_FOUND_HEADING, NOT_FOUND_MESSAGE)
+
+    @app.errorhandler(Forbidden)
+    def forbidden(_error: Forbidden):
+        if wants_json():
+            return jsonify(message="Forbidden"), 403
+        return error_page(403, FORBIDDEN_HEADING, FORBIDDEN_MESSAGE)
 
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError):
