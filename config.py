@@ -105,6 +105,8 @@ class BaseConfig:
 
     # Flask-AppBuilder: the schema comes from Alembic, permissions from `flask mssp init`.
     APP_NAME = "MSSP Client Management"
+    # Every page's layout: FAB's, plus the favicon, page titles and app/static/css/mssp.css.
+    FAB_BASE_TEMPLATE = "mssp/layout.html"
     FAB_CREATE_DB = False
     FAB_UPDATE_PERMS = False
     FAB_SECURITY_MANAGER_CLASS = "app.security.manager.MsspSecurityManager"

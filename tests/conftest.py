@@ -141,6 +141,12 @@ def login(client: FlaskClient, email: str, password: str = TEST_PASSWORD, follow
     )
 
 
+def logout(client: FlaskClient):
+    """Sign out as the navbar does: POST /logout/ with the CSRF token (GET only asks)."""
+    page = client.get("/logout/").get_data(as_text=True)
+    return client.post("/logout/", data={"csrf_token": csrf_token(page)})
+
+
 @pytest.fixture
 def client(app: Flask, db_connection: Connection) -> FlaskClient:
     """An anonymous browser."""

@@ -25,7 +25,10 @@ class HardwareAssignmentApi(MsspModelRestApi):
         "service_scope_id",
         "status",
         "assignment_date",
+        "expected_return_date",
         "return_date",
         "version",
     ]
-    search_columns = ["hardware_asset", "client", "status", "assignment_date", "return_date"]
+    search_columns = [
+        "hardware_asset", "client", "status", "assignment_date", "expected_return_date", "return_date"
+    ]

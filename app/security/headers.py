@@ -46,9 +46,13 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
+#: Endpoints serving files that hold no client data (cacheable like /static/).
+STATIC_FILE_ENDPOINTS = frozenset({"static", "site.favicon"})
+
+
 def is_static_request() -> bool:
     endpoint = request.endpoint or ""
-    return endpoint == "static" or endpoint.endswith(".static")
+    return endpoint in STATIC_FILE_ENDPOINTS or endpoint.endswith(".static")
 
 
 def init_security_headers(app: Flask) -> None:

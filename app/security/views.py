@@ -69,6 +69,19 @@ class SafeLoginMixin:
             self.login_template, title=self.title, form=form, appbuilder=self.appbuilder
         )
 
+    @expose("/logout/", methods=["GET", "POST"])
+    def logout(self):
+        """Sign out by POST only (the navbar's form carries the CSRF token, checked by
+        CSRFProtect): a link, an <img> or a prefetch from another site cannot sign anyone out.
+        GET shows a page asking to confirm."""
+        if request.method == "POST":
+            return super().logout()
+        if g.user is None or not g.user.is_authenticated:
+            return redirect(self.appbuilder.get_url_for_login)
+        return self.render_template(
+            "security/logout.html", title="Sign out", appbuilder=self.appbuilder
+        )
+
 
 class EmailLoginView(SafeLoginMixin, fab_views.AuthDBView):
     @expose("/login/", methods=["GET", "POST"])

@@ -72,6 +72,11 @@ def _normalise_assignment(session: Session, assignment: _Assignment) -> None:
     start, end = assignment.assignment_date, assignment.return_date
     if start is not None and end is not None and end < start:
         raise ValidationFailed("The return date is before the assignment date.", field="return_date")
+    due = assignment.expected_return_date
+    if start is not None and due is not None and due < start:
+        raise ValidationFailed(
+            "The expected return date is before the assignment date.", field="expected_return_date"
+        )
     scope = related(session, assignment, "service_scope", "service_scope_id", ServiceScope)
     client = related(session, assignment, "client", "client_id", Client)
     if scope is not None and client is not None:
@@ -143,6 +148,7 @@ def check_hardware_changes(changes: PendingChanges) -> None:
         )
     fields = (
         "return_date",
+        "expected_return_date",
         "status",
         "hardware_asset_id",
         "hardware_asset",

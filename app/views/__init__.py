@@ -23,8 +23,10 @@ def register_views(app: Flask, appbuilder: AppBuilder) -> None:
     from app.views.health import health_blueprint
     from app.views.integrations import register_integration_views
     from app.views.permissions import install_template_filters
+    from app.views.site import site_blueprint
 
     app.register_blueprint(health_blueprint)
+    app.register_blueprint(site_blueprint)
     register_error_handlers(app)
     install_template_filters(app)
     register_domain_views(appbuilder)

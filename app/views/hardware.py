@@ -16,12 +16,26 @@ class HardwareAssignmentView(MsspModelView):
     add_title = "Assign hardware"
     edit_title = "Edit hardware assignment"
     label_eager = ("hardware_asset", "client")
-    list_columns = ["hardware_asset", "client", "status", "assignment_date", "return_date"]
-    search_columns = ["hardware_asset", "client", "status", "assignment_date", "return_date"]
+    list_columns = [
+        "hardware_asset", "client", "status", "assignment_date", "expected_return_date", "return_date"
+    ]
+    search_columns = list_columns
     order_aliases = {"client": "client.company_name", "hardware_asset": "hardware_asset.asset_tag"}
     base_order = ("assignment_date", "desc")
-    add_columns = ["hardware_asset", "client", "service_scope", "status", "assignment_date", "return_date"]
+    add_columns = [
+        "hardware_asset",
+        "client",
+        "service_scope",
+        "status",
+        "assignment_date",
+        "expected_return_date",
+        "return_date",
+    ]
     edit_columns = add_columns
+    description_columns = {
+        "expected_return_date": "Optional. Once this date has passed with the asset still out, the "
+        "client's account manager gets a \"hardware not returned\" alert.",
+    }
     show_fieldsets = [("Assignment", {"fields": add_columns}), AUDIT_FIELDSET]
 
 

@@ -47,6 +47,7 @@ LABELS: dict[str, str] = {
     "asset_type": "Type",
     "hardware_asset": "Asset",
     "return_date": "Returned",
+    "expected_return_date": "Due back",
     "transaction_type": "Type",
     "transaction_date": "Date",
     "recorded_by": "Recorded by",

@@ -1,20 +1,35 @@
 """Writes of the base view: add, edit (with the version check), delete and @actions, each
-refusal shown as a form error or a message (mixed into MsspModelView)."""
+refusal shown as a form error or a message (mixed into MsspModelView).
+
+Where a saved form goes: a new record opens its own page; an edit returns to the page the
+form was opened from (FAB's back history in the session), else the record's page; a delete
+returns to the page before the deleted record's. FAB's default pops the history blindly and
+lands on the home page whenever a form was opened directly.
+"""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, session, url_for
 from flask_appbuilder._compat import as_unicode
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.const import FLAMSG_ERR_SEC_ACCESS_DENIED, PERMISSION_PREFIX
 from flask_appbuilder.security.decorators import has_access
-from flask_appbuilder.urltools import get_filter_args
+from flask_appbuilder.urltools import Stack, get_filter_args
 from flask_login import current_user
 from wtforms import Form
 
 from app.views.db_errors import REFUSALS, WriteRefusal, refusal_for, stale_refusal
+
+#: `g` keys: the primary key of the record this request added; whether it deleted one.
+ADDED_PK = "mssp_added_pk"
+DELETED = "mssp_deleted"
+
+
+def _path(url: str) -> str:
+    return urlsplit(url).path
 
 
 class WritesMixin:
@@ -82,6 +97,7 @@ class WritesMixin:
                     self.report_refusal(form, refusal_for(error, self.datamodel.session))
                 else:
                     flash(as_unicode(self.add_row_message), "success")
+                    setattr(g, ADDED_PK, self.datamodel.get_pk_value(item))
                     return None
             else:
                 self._flash_hidden_errors(form, exclude_cols)
@@ -129,7 +145,7 @@ class WritesMixin:
     def edit(self, pk):
         widgets = self._edit(pk)
         if not widgets:
-            return self.post_edit_redirect()
+            return self.post_edit_redirect(pk)
         return self.render_template(self.edit_template, title=self.edit_title, widgets=widgets)
 
     def _delete(self, pk):
@@ -145,7 +161,52 @@ class WritesMixin:
             self.report_refusal(None, refusal_for(error, self.datamodel.session))
         else:
             flash(as_unicode(self.delete_row_message), "success")
+            setattr(g, DELETED, True)
         self.update_redirect()
+
+    # ---- where the browser goes after a write -----------------------------------------------
+
+    def _record_url(self, endpoint: str, pk: Any) -> str:
+        return url_for(f"{self.__class__.__name__}.{endpoint}", pk=str(pk))
+
+    def _back_past(self, *leaving: str, consume: bool = True) -> str | None:
+        """The page before the pages being left (by path) in the session's back history.
+
+        The pages left go out of the history; so does the page returned (it adds itself
+        again when it is shown) unless `consume` is false.
+        """
+        history = Stack(session.get("page_history", []))
+        previous = history.pop()
+        while previous is not None and _path(previous) in leaving:
+            previous = history.pop()
+        if previous is not None and not consume:
+            history.push(previous)
+        session["page_history"] = history.to_json()
+        return previous
+
+    def post_add_redirect(self):
+        """The new record's page; the add form leaves the back history."""
+        pk = g.pop(ADDED_PK, None)
+        self._back_past(_path(request.url), consume=False)
+        if pk is None:
+            return redirect(url_for(f"{self.__class__.__name__}.list"))
+        return redirect(self._record_url("show", pk))
+
+    def post_edit_redirect(self, pk: Any = None):
+        """Back where the form was opened from (a list, the record, a client's page)."""
+        previous = self._back_past(_path(request.url))
+        if previous is None and pk is not None:
+            previous = self._record_url("show", pk)
+        return redirect(previous or url_for(f"{self.__class__.__name__}.list"))
+
+    def post_delete_redirect(self):
+        """Back to the page before the deleted record's own pages, else the list (a refused
+        delete goes back to where it was asked, the record's page included)."""
+        pk = (request.view_args or {}).get("pk")
+        gone = (_path(request.url),)
+        if pk is not None and g.pop(DELETED, False):
+            gone += (self._record_url("show", pk), self._record_url("edit", pk))
+        return redirect(self._back_past(*gone) or url_for(f"{self.__class__.__name__}.list"))
 
     # ---- actions --------------------------------------------------------------------------
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from tests.conftest import ROLE_USERS, TEST_PASSWORD, csrf_token, login
+from tests.conftest import ROLE_USERS, TEST_PASSWORD, csrf_token, login, logout
 
 pytestmark = pytest.mark.smoke
 
@@ -37,9 +39,34 @@ def test_login_without_csrf_token_is_rejected(client):
 
 def test_logout_ends_the_session(admin_client):
     assert admin_client.get("/users/list/").status_code == 200
-    admin_client.get("/logout/")
+    assert logout(admin_client).status_code == 302
     after = admin_client.get("/users/list/")
     assert after.status_code == 302 and "/login" in after.headers["Location"]
+
+
+def test_logout_is_a_form_in_the_navbar_not_a_link(admin_client):
+    page = admin_client.get("/clientview/list/").get_data(as_text=True)
+    assert 'href="/logout/"' not in page
+    assert re.search(r'<form class="mssp-logout" method="post" action="/logout/">\s*'
+                     r'<input type="hidden" name="csrf_token" value="[^"]+">', page)
+
+
+def test_a_get_of_the_logout_address_only_asks(admin_client):
+    """A link or an <img src="/logout/"> on another site cannot sign anyone out."""
+    response = admin_client.get("/logout/")
+    assert response.status_code == 200
+    assert "Sign out?" in response.get_data(as_text=True)
+    assert admin_client.get("/users/list/").status_code == 200, "still signed in"
+
+
+def test_a_logout_post_without_the_csrf_token_is_refused(admin_client):
+    assert admin_client.post("/logout/").status_code == 400
+    assert admin_client.get("/users/list/").status_code == 200, "still signed in"
+
+
+def test_the_logout_address_sends_a_signed_out_visitor_to_the_login_page(client):
+    response = client.get("/logout/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
 def engineer(app):

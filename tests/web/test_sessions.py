@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.conftest import ROLE_USERS, TEST_PASSWORD, csrf_token, login
+from tests.conftest import ROLE_USERS, TEST_PASSWORD, csrf_token, login, logout
 from tests.web.auth_helpers import audit_events, user_by_email
 
 ENGINEER = ROLE_USERS["Engineer"]
@@ -106,7 +106,7 @@ def test_the_session_ends_after_twelve_hours_whatever_the_activity(app, login_as
 def test_logout_invalidates_the_session_even_for_a_copied_cookie(app, login_as):
     browser = login_as("Engineer")
     stolen = session_cookie(browser).value
-    browser.get("/logout/")
+    logout(browser)
     assert not signed_in(browser)
 
     replay = app.test_client()
@@ -114,13 +114,13 @@ def test_logout_invalidates_the_session_even_for_a_copied_cookie(app, login_as):
     response = replay.get("/users/userinfo/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
     engineer = user_by_email(app, ENGINEER)
-    [logout] = audit_events(app, "logout", actor_user_id=engineer.id)
-    assert logout.entity_type == "session" and len(logout.entity_id) == 32
+    [event] = audit_events(app, "logout", actor_user_id=engineer.id)
+    assert event.entity_type == "session" and len(event.entity_id) == 32
 
 
 def test_logout_ends_only_that_session(app, login_as):
     first, second = login_as("Engineer"), login_as("Engineer")
-    first.get("/logout/")
+    logout(first)
     assert not signed_in(first)
     assert signed_in(second)
 
