@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import event
 
+from app.models.clients import Client
 from app.models.finance import FinancialTransaction, TransactionType
 from tests.web.screen_world import build_world
 from tests.web.test_screens_lists import add_clients_with_transactions, cells
@@ -126,6 +128,38 @@ def test_a_sort_by_an_optional_relation_keeps_rows_without_one(app, admin_client
     assert "Office coffee" in html and "Mine" in html and "Not mine" in html
     sql = " ".join(statements_of(app, admin_client, url))
     assert re.search(r"LEFT OUTER JOIN clients AS client ON", sql)
+
+
+def test_pages_past_the_first_keep_a_sort_by_a_relation(app, admin_client, world):
+    from app.extensions import db
+    from app.models.contracts import Contract
+
+    add_clients_with_transactions(app, 3)
+    with app.app_context():
+        client = db.session.get(Client, uuid.UUID(world["other_client"]))
+        db.session.add(
+            Contract(client=client, contract_name="Other contract", start_date=dt.date(2026, 1, 1),
+                     end_date=dt.date(2026, 6, 30))
+        )
+        db.session.commit()
+        db.session.remove()
+
+    def page(view: str, column: str, direction: str, number: int) -> str:
+        url = (f"/{view.lower()}/list/?psize_{view}=1&page_{view}={number}"
+               f"&_oc_{view}={column}&_od_{view}={direction}")
+        response = admin_client.get(url)
+        assert response.status_code == 200
+        html = response.get_data(as_text=True)
+        assert "A filter value does not fit" not in html
+        return cells(html)
+
+    assert "Other contract" in page("ContractView", "client", "desc", 0)
+    assert "World Contract 2026" in page("ContractView", "client", "desc", 1)
+    shown = [page("TransactionView", "client", "asc", n) for n in range(6)]
+    assert ["Mine" in shown[0], "Bulk 0" in shown[1], "Bulk 2" in shown[3], "Not mine" in shown[4]] == [
+        True, True, True, True
+    ]
+    assert "Office" not in shown[5] and "Bulk" not in shown[5] and "mine" not in shown[5]
 
 
 def test_the_api_sorts_by_a_related_label(app, admin_client, world):
