@@ -182,3 +182,33 @@ def test_the_alert_bell_counts_once_per_page(app, admin_client, world):
         if "alert_recipients" in s and "count(" in s.lower()
     ]
     assert len(counts) == 1, counts
+
+
+# --- rison arguments --------------------------------------------------------------------------
+
+
+def test_rison_arguments_are_still_validated(app, admin_client, world):
+    bad = admin_client.get("/api/v1/client/?q=(page_size:many)")
+    assert bad.status_code == 400
+    assert bad.get_json()["message"].startswith("Not a valid rison schema")
+    assert admin_client.get("/api/v1/client/?q=(page:0,page_size:5)").status_code == 200
+
+
+def test_a_schema_is_checked_once_then_its_validator_reused(monkeypatch):
+    import jsonschema
+
+    from app.api import rison_schema
+
+    checked: list[object] = []
+    real_check = jsonschema.Draft202012Validator.check_schema
+    monkeypatch.setattr(
+        jsonschema.Draft202012Validator,
+        "check_schema",
+        classmethod(lambda cls, schema, **kw: (checked.append(schema), real_check(schema, **kw))[1]),
+    )
+    schema = {"type": "object", "properties": {"page": {"type": "integer"}}}
+    for _ in range(3):
+        rison_schema.validate({"page": 1}, schema)
+    with pytest.raises(jsonschema.ValidationError, match="'x' is not of type 'integer'"):
+        rison_schema.validate({"page": "x"}, schema)
+    assert checked == [schema]
