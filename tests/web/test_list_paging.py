@@ -212,3 +212,15 @@ def test_a_schema_is_checked_once_then_its_validator_reused(monkeypatch):
     with pytest.raises(jsonschema.ValidationError, match="'x' is not of type 'integer'"):
         rison_schema.validate({"page": "x"}, schema)
     assert checked == [schema]
+
+
+# --- contains-search (a trigram index where the server has pg_trgm, a scan elsewhere) -----------
+
+
+def test_contains_search_finds_a_term_inside_words_in_any_case(admin_client, world):
+    html = cells(admin_client.get("/transactionview/list/?_flt_2_description=INE").get_data(as_text=True))
+    assert "Not mine" in html and "Mine" in html
+    html = cells(admin_client.get("/clientview/list/?_flt_2_company_name=signed cl").get_data(as_text=True))
+    assert "Assigned Client Ltd" in html and "Unassigned Client plc" in html
+    html = admin_client.get("/clientview/list/?_flt_2_company_name=zzz").get_data(as_text=True)
+    assert "Assigned Client Ltd" not in html
