@@ -141,3 +141,27 @@ def test_a_database_that_is_not_migrated_is_named_with_the_fix(app):
     assert "Traceback" not in result.stderr
     assert f"database '{make_url(url).database}'" in result.stderr
     assert "is not migrated: run `flask db upgrade`" in result.stderr
+
+
+def test_trigram_indexes_exist_exactly_where_pg_trgm_is_available(scratch_app):
+    """Contains-search indexes on a server with pg_trgm (system PostgreSQL); none, and no
+    error, on the embedded one. Either way the schema equals the models."""
+    from flask_migrate import upgrade
+
+    from app.extensions import db
+
+    with scratch_app.app_context():
+        upgrade()
+        with db.engine.connect() as conn:
+            available = conn.execute(
+                text("SELECT count(*) FROM pg_available_extensions WHERE name = 'pg_trgm'")
+            ).scalar()
+            indexes = conn.execute(
+                text("SELECT indexname FROM pg_indexes WHERE indexname LIKE 'trgm\\_%' ORDER BY 1")
+            ).scalars().all()
+    if available:
+        assert "trgm_financial_transactions_description" in indexes
+        assert "trgm_clients_company_name" in indexes
+    else:
+        assert indexes == []
+    assert schema_drift(scratch_app) == []

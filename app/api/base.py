@@ -6,7 +6,8 @@
   on the same resource as the entity's screen (the model's class name).
 - Errors a client can cause never give a 500: marshmallow validation, integrity errors
   (duplicate, check, unknown foreign key, RESTRICT on delete) and service DomainErrors
-  answer 422 `{"message": ..., "field": ...}`; a bad filter value 400; an unknown id 404.
+  answer 422 `{"message": ..., "field": ...}`; a bad filter value 400; an unknown id 404;
+  a page starting past the capped count (10,000 rows) 400, with a hint to filter.
 - Optimistic locking: PUT carries the `version` the client read; a stale one answers 409
   and changes nothing.
 - Relations are set by id only (`client_id`): the write schemas hold foreign-key columns,
@@ -45,7 +46,7 @@ from sqlalchemy.exc import StatementError
 from app.extensions import csrf
 from app.services.custom_fields import VALUES_COLUMN
 from app.views.custom_field_support import add_custom_field_filters
-from app.views.datamodel import MsspSQLAInterface
+from app.views.datamodel import MsspSQLAInterface, deep_page_message
 from app.views.db_errors import REFUSALS, STALE_MESSAGE, refusal_for
 
 log = logging.getLogger(__name__)
@@ -289,6 +290,13 @@ class MsspModelRestApi(CustomFieldFiltersMixin, ModelRestApi):
               $ref: '#/components/responses/500'
         """
         return self.get_headless(pk, **kwargs)
+
+    def get_list_headless(self, **kwargs: Any):
+        """No page past the capped count: 400 with a hint to filter (FAB would skip the rows)."""
+        page, page_size = self._handle_page_args(kwargs.get("rison", {}))
+        if self.datamodel.page_beyond_cap(page, page_size):
+            return self.response_400(message=deep_page_message(self.datamodel.count_cap))
+        return super().get_list_headless(**kwargs)
 
     def post_headless(self):
         data = self._json_body()

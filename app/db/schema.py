@@ -5,7 +5,14 @@ from __future__ import annotations
 #: Tables that live in our database but are created by other tools, not migrations.
 FOREIGN_TABLES = frozenset({"apscheduler_jobs"})
 
+#: Indexes that exist only on servers with an optional extension (migration 0011: trigram
+#: indexes need pg_trgm, which the embedded PostgreSQL lacks); never in the models.
+SERVER_OPTIONAL_INDEX_PREFIX = "trgm_"
+
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
-    """Alembic hook: leave tables owned by other tools out of autogenerate."""
-    return not (type_ == "table" and name in FOREIGN_TABLES)
+    """Alembic hook: leave tables owned by other tools, and server-optional indexes, out of
+    autogenerate."""
+    if type_ == "table" and name in FOREIGN_TABLES:
+        return False
+    return not (type_ == "index" and (name or "").startswith(SERVER_OPTIONAL_INDEX_PREFIX))

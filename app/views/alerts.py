@@ -75,11 +75,12 @@ def alert_bell() -> Bell | None:
     if not current_user.is_authenticated or not holds("can_read", "Alert"):
         return None
     try:
-        items = inbox(current_user.id, unread_only=True, page_size=BELL_ITEMS).items
+        # The inbox page counts the unread alerts already: one count per page, not two.
+        unread = inbox(current_user.id, unread_only=True, page_size=BELL_ITEMS)
         unread_list = url_for("AlertsView.list", show="unread")
         return Bell(
-            unread_count(current_user.id),
-            [(item, record_url(item.alert) or unread_list) for item in items],
+            unread.total,
+            [(item, record_url(item.alert) or unread_list) for item in unread.items],
         )
     except SQLAlchemyError:  # an error page must still render
         log.warning("alert bell unavailable", exc_info=True)

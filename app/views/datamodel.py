@@ -4,6 +4,14 @@
   unknown id finds nothing (the views answer 404), never a database error.
 - The total count of a list is capped (`count_cap`): counting a million rows for a
   paginator nobody pages through to the end costs more than the page itself.
+- Paging stops at the capped count too: an OFFSET reads and throws away every row it
+  skips (15 s at row 1,000,000), so a page starting past `count_cap` is not served
+  (the screens show the last page within the cap, the API answers 400); a filter or the
+  reverse sort order reaches the rest, and the CSV export has every row.
+- A sort by a related column (`client.company_name`) joins the relation with an INNER
+  JOIN when its foreign key is NOT NULL: the same rows, but PostgreSQL can then walk the
+  related column's index and stop after one page (FAB always joins LEFT OUTER, which
+  sorts the whole table).
 - add/edit/delete roll back and re-raise the original error (FAB wraps some of them
   in DatabaseException and loses nothing but clarity): the views and APIs map
   IntegrityError, StaleDataError and DomainError to messages in one place.
@@ -19,13 +27,23 @@ from typing import Any
 from flask_appbuilder.models.filters import Filters
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy import Integer, Uuid, text
-from sqlalchemy.orm import Query
+from sqlalchemy.orm import Query, aliased
 from sqlalchemy.orm.interfaces import LoaderOption
+from sqlalchemy.orm.util import AliasedClass
 
 log = logging.getLogger(__name__)
 
-#: Lists never count past this many rows; the page shows "10,000+".
+#: Lists never count (nor page) past this many rows; the page shows "more than 10,000".
 DEFAULT_COUNT_CAP = 10_000
+
+
+def deep_page_message(count_cap: int) -> str:
+    """Why a page past the capped count is not served, and what to do instead."""
+    return (
+        f"Lists page through their first {count_cap:,} rows only. To reach the others, narrow "
+        "the list with a filter (a date range, a client, a status), sort it the other way, "
+        "or export it as CSV."
+    )
 
 
 def parse_key(column_type: Any, value: Any) -> Any | None:
@@ -93,6 +111,31 @@ class MsspSQLAInterface(SQLAInterface):
     def get_related_interface(self, col_name: str) -> MsspSQLAInterface:
         return self.__class__(self.get_related_model(col_name), count_cap=self.count_cap)
 
+    # ---- joins -----------------------------------------------------------------------
+
+    def relation_is_required(self, relation_name: str) -> bool:
+        """A many-to-one relation whose foreign-key columns are all NOT NULL (every row has one)."""
+        relation = self.list_properties.get(relation_name)
+        if relation is None or relation.direction.name != "MANYTOONE":
+            return False
+        columns = list(relation.local_columns)
+        return bool(columns) and not any(column.nullable for column in columns)
+
+    def _query_join_relation(
+        self,
+        query: Query,
+        root_relation: str,
+        aliases_mapping: dict[str, AliasedClass] | None = None,
+    ) -> Query:
+        """FAB's join for a dotted column, INNER when the relation is required (see above)."""
+        if not self.relation_is_required(root_relation):
+            return super()._query_join_relation(query, root_relation, aliases_mapping)
+        if aliases_mapping is None:
+            aliases_mapping = {}
+        alias = aliased(self.get_related_model(root_relation), name=root_relation)
+        aliases_mapping[root_relation] = alias
+        return query.join(alias, getattr(self.obj, root_relation))
+
     # ---- counting and paging -------------------------------------------------------
 
     def query_count(
@@ -105,6 +148,14 @@ class MsspSQLAInterface(SQLAInterface):
 
     def is_capped(self, count: int) -> bool:
         return count > self.count_cap
+
+    def page_beyond_cap(self, page: int | None, page_size: int | None) -> bool:
+        """Whether page `page` (0-based) of `page_size` rows starts past the capped count."""
+        return bool(page and page_size and page * page_size >= self.count_cap)
+
+    def last_page_within_cap(self, page_size: int) -> int:
+        """The deepest page (0-based) that starts within the capped count."""
+        return max(self.count_cap - 1, 0) // page_size
 
     def estimated_rows(self) -> int | None:
         """PostgreSQL's planner estimate of the table's row count (free, roughly right)."""
@@ -128,13 +179,27 @@ class MsspSQLAInterface(SQLAInterface):
         page_size: int | None = None,
         load_options: Sequence[LoaderOption] = (),
     ) -> tuple[int, list[Any]]:
-        """One page of rows with their related labels loaded eagerly, and the capped count."""
+        """One page of rows with their related labels loaded eagerly, and the capped count.
+
+        Past the first page the offset runs on the keys alone (a "deferred join"): the rows
+        it skips are read from the table and its order index but never joined to the labels
+        of their relations; then the page's own rows are loaded with them (3x faster at
+        offset 10,000; one more statement, on deeper pages only).
+        """
         query = self.session.query(self.obj)
         count = self.query_count(query, filters)
-        query = self.apply_all(query, filters, order_column, order_direction, page, page_size)
-        if load_options:
-            query = query.options(*load_options)
-        return count, query.all()
+        if not page:
+            query = self.apply_all(query, filters, order_column, order_direction, page, page_size)
+            return count, query.options(*load_options).all()
+        pk = self.get_pk()
+        keys = self._apply_inner_all(
+            query, filters, order_column, order_direction, page, page_size, aliases_mapping={}
+        )
+        position = {key: n for n, (key,) in enumerate(keys.with_entities(pk).all())}
+        if not position:
+            return count, []
+        rows = self.session.query(self.obj).filter(pk.in_(position)).options(*load_options).all()
+        return count, sorted(rows, key=lambda row: position[self.get_pk_value(row)])
 
     # ---- writes ---------------------------------------------------------------------
 

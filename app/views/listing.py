@@ -17,6 +17,7 @@ from werkzeug.routing import BuildError
 from wtforms import Form
 
 from app.views import csv_export
+from app.views.datamodel import deep_page_message
 from app.views.display import format_value
 from app.views.lookups import (
     PICKER_LIMIT,
@@ -89,6 +90,9 @@ class ListingMixin:
         order_column, order_direction = self._resolve_order(order_column, order_direction)
         joined_filters = self.with_custom_field_filters(filters.get_joined_filters(self._base_filters))
         columns = [*self.list_columns, *self.custom_list_columns()]
+        if self.datamodel.page_beyond_cap(page, page_size):
+            flash(deep_page_message(self.datamodel.count_cap), "warning")
+            page = self.datamodel.last_page_within_cap(page_size)
         count, items = self.datamodel.query_page(
             joined_filters,
             order_column,
@@ -106,7 +110,8 @@ class ListingMixin:
             formatters_columns={},
             page=page,
             page_size=page_size,
-            count=count,
+            # The paginator links no page past the cap (it would only be refused).
+            count=min(count, self.datamodel.count_cap),
             # Joined filters: a row filter (transactions) must not reveal the table's size.
             count_label=self.count_label(count, bool(joined_filters.filters)),
             export_url=kwargs.pop("export_url", None),
