@@ -1,11 +1,11 @@
 """Bulk, idempotent writes of synced rows: metric points, tickets, SLA figures.
 
-Never a row per statement. Metric points are COPYed into a temporary table and
-upserted from it with one `INSERT ... ON CONFLICT DO UPDATE` (the fastest way
-PostgreSQL offers; see bench/ingestion.py); tickets go through `execute_values`
-with the same upsert. An update happens only when a value really changed
-(`IS DISTINCT FROM`), so a re-run reports rows as unchanged, not updated, and
-bumps no `version`. SLA metrics have no unique key in the schema, so they are
+Never a row per statement. Metric points are COPYed, 50,000 at a time, into a
+temporary table and upserted from it with one `INSERT ... ON CONFLICT DO UPDATE`
+(the fastest way PostgreSQL offers; see bench/ingestion.py and docs/benchmarks.md);
+tickets go through `execute_values` with the same upsert. An update happens only
+when a value really changed (`IS DISTINCT FROM`), so a re-run reports rows as
+unchanged, not updated, and bumps no `version`. SLA metrics have no unique key in the schema, so they are
 matched on (client, metric, period) under a transaction-level advisory lock.
 
 These functions write inside the caller's transaction and never commit: the
@@ -101,25 +101,30 @@ CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE_TABLE} (
 ) ON COMMIT DELETE ROWS
 """
 _STAGED_TS = EPOCH_SQL.replace("epoch_us", "s.epoch_us")
-#: New and changed points in one statement; equal ones never reach the INSERT, because
-#: ON CONFLICT DO UPDATE would lock (and so write) every conflicting row even when its
-#: WHERE skips the update. The scalar subquery probes the unique index once per staged
-#: point (NULL: new, false: changed, true: unchanged). Written as a join, the planner
-#: hashes the whole table instead, a cost that grows with the table, not with the run
-#: (6.8 s of a 100k-point run into 2M rows). ON CONFLICT stays: a concurrent run of
-#: another query may store the same point in between, and it needs no retry.
+#: Points equal to the stored ones leave the stage first: ON CONFLICT DO UPDATE would lock
+#: (and so write) every conflicting row even when its WHERE skips the update. The scalar
+#: subquery probes the unique index once per staged point (NULL: new, false: changed,
+#: true: unchanged). Written as a join, the planner hashes the whole table instead, a cost
+#: that grows with the table, not with the run (6.8 s of a 100k-point run into 2M rows).
+#: It is a statement of its own: inside the INSERT, a table that looks empty when planned
+#: would be scanned once per point while that very statement fills it.
+DROP_UNCHANGED = f"""
+DELETE FROM {STAGE_TABLE} s
+WHERE (
+    SELECT (stored.value, stored.unit) IS NOT DISTINCT FROM (s.value, s.unit)
+    FROM service_performance_metrics stored
+    WHERE stored.client_id = s.client_id AND stored.service_id = s.service_id
+      AND stored.metric_name = s.metric_name AND stored."timestamp" = {_STAGED_TS}
+)
+"""
+#: New and changed points in one statement. ON CONFLICT (rather than a plain INSERT of the
+#: points the probe did not find) needs no retry if a concurrent run of another query
+#: stores the same point in between.
 UPSERT_POINTS = f"""
 WITH upserted AS (
     INSERT INTO service_performance_metrics AS t
         (id, client_id, service_id, metric_name, "timestamp", value, unit)
-    SELECT s.id, s.client_id, s.service_id, s.metric_name, {_STAGED_TS}, s.value, s.unit
-    FROM {STAGE_TABLE} s
-    WHERE (
-        SELECT (stored.value, stored.unit) IS NOT DISTINCT FROM (s.value, s.unit)
-        FROM service_performance_metrics stored
-        WHERE stored.client_id = s.client_id AND stored.service_id = s.service_id
-          AND stored.metric_name = s.metric_name AND stored."timestamp" = {_STAGED_TS}
-    ) IS NOT TRUE
+    SELECT id, client_id, service_id, metric_name, {EPOCH_SQL}, value, unit FROM {STAGE_TABLE}
     ON CONFLICT ON CONSTRAINT uq_service_performance_metrics_point DO UPDATE
         SET value = EXCLUDED.value, unit = EXCLUDED.unit, updated_at = now()
         WHERE (t.value, t.unit) IS DISTINCT FROM (EXCLUDED.value, EXCLUDED.unit)
@@ -193,9 +198,13 @@ def upsert_service_metrics(session: Session, points: Iterable[MetricPoint]) -> U
                 "FROM STDIN",
                 _points_copy_buffer(chunk, ids),
             )
-            cur.execute(UPSERT_POINTS)
-            inserted, updated = cur.fetchone()
-            counts += UpsertCounts(inserted, updated, len(chunk) - inserted - updated)
+            cur.execute(DROP_UNCHANGED)
+            unchanged = cur.rowcount
+            if unchanged < len(chunk):
+                cur.execute(UPSERT_POINTS)
+                inserted, updated = cur.fetchone()
+                counts += UpsertCounts(inserted, updated)
+            counts += UpsertCounts(unchanged=unchanged)
         cur.execute(f"TRUNCATE {STAGE_TABLE}")
     return counts
 
