@@ -1,11 +1,11 @@
 """Bulk, idempotent writes of synced rows: metric points, tickets, SLA figures.
 
-Never a row per statement. Metric points are COPYed into a temporary table and
-upserted from it with one `INSERT ... ON CONFLICT DO UPDATE` (the fastest way
-PostgreSQL offers; see bench/ingestion.py); tickets go through `execute_values`
-with the same upsert. An update happens only when a value really changed
-(`IS DISTINCT FROM`), so a re-run reports rows as unchanged, not updated, and
-bumps no `version`. SLA metrics have no unique key in the schema, so they are
+Never a row per statement. Metric points are COPYed, 50,000 at a time, into a
+temporary table and upserted from it with one `INSERT ... ON CONFLICT DO UPDATE`
+(the fastest way PostgreSQL offers; see bench/ingestion.py and docs/benchmarks.md);
+tickets go through `execute_values` with the same upsert. An update happens only
+when a value really changed (`IS DISTINCT FROM`), so a re-run reports rows as
+unchanged, not updated, and bumps no `version`. SLA metrics have no unique key in the schema, so they are
 matched on (client, metric, period) under a transaction-level advisory lock.
 
 These functions write inside the caller's transaction and never commit: the
@@ -15,8 +15,9 @@ sync run that calls them owns the transaction (one per run).
 from __future__ import annotations
 
 import io
+import secrets
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -84,6 +85,10 @@ def _counts(returned: Sequence[Sequence[Any]], total: int) -> UpsertCounts:
 # --- metric points -----------------------------------------------------------------------
 
 STAGE_TABLE = "_ingest_metric_points"
+#: Points per staged chunk: the stage stays within the session's temp_buffers (8 MB by
+#: default, about 100 bytes a row) instead of spilling to temporary files, and the COPY
+#: text of a million-point run is never held in memory at once.
+CHUNK_POINTS = 50_000
 #: Timestamps travel as integer microseconds since the epoch: exact, and far cheaper to
 #: format than ISO text (a float would round microseconds).
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -91,27 +96,35 @@ MICROSECOND = timedelta(microseconds=1)
 EPOCH_SQL = "timestamptz 'epoch' + epoch_us * interval '1 microsecond'"
 STAGE_DDL = f"""
 CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE_TABLE} (
-    client_id uuid, service_id uuid, metric_name varchar(100),
+    id uuid, client_id uuid, service_id uuid, metric_name varchar(100),
     epoch_us bigint, value double precision, unit varchar(30)
 ) ON COMMIT DELETE ROWS
 """
 _STAGED_TS = EPOCH_SQL.replace("epoch_us", "s.epoch_us")
-_SAME_POINT = f"""t.client_id = s.client_id AND t.service_id = s.service_id AND t.metric_name = s.metric_name
-  AND t."timestamp" = {_STAGED_TS}"""
 #: Points equal to the stored ones leave the stage first: ON CONFLICT DO UPDATE would lock
-#: (and so write) every conflicting row even when its WHERE skips the update.
+#: (and so write) every conflicting row even when its WHERE skips the update. The scalar
+#: subquery probes the unique index once per staged point (NULL: new, false: changed,
+#: true: unchanged). Written as a join, the planner hashes the whole table instead, a cost
+#: that grows with the table, not with the run (6.8 s of a 100k-point run into 2M rows).
+#: It is a statement of its own: inside the INSERT, a table that looks empty when planned
+#: would be scanned once per point while that very statement fills it.
 DROP_UNCHANGED = f"""
-DELETE FROM {STAGE_TABLE} s USING service_performance_metrics t
-WHERE {_SAME_POINT} AND t.value IS NOT DISTINCT FROM s.value AND t.unit IS NOT DISTINCT FROM s.unit
+DELETE FROM {STAGE_TABLE} s
+WHERE (
+    SELECT (stored.value, stored.unit) IS NOT DISTINCT FROM (s.value, s.unit)
+    FROM service_performance_metrics stored
+    WHERE stored.client_id = s.client_id AND stored.service_id = s.service_id
+      AND stored.metric_name = s.metric_name AND stored."timestamp" = {_STAGED_TS}
+)
 """
-#: New and changed points in one statement. (Measured: a plain INSERT ... WHERE NOT EXISTS
-#: plus an UPDATE is no faster here, and ON CONFLICT needs no retry if a concurrent run
-#: stores the same point in between.)
+#: New and changed points in one statement. ON CONFLICT (rather than a plain INSERT of the
+#: points the probe did not find) needs no retry if a concurrent run of another query
+#: stores the same point in between.
 UPSERT_POINTS = f"""
 WITH upserted AS (
     INSERT INTO service_performance_metrics AS t
-        (client_id, service_id, metric_name, "timestamp", value, unit)
-    SELECT client_id, service_id, metric_name, {EPOCH_SQL}, value, unit FROM {STAGE_TABLE}
+        (id, client_id, service_id, metric_name, "timestamp", value, unit)
+    SELECT id, client_id, service_id, metric_name, {EPOCH_SQL}, value, unit FROM {STAGE_TABLE}
     ON CONFLICT ON CONSTRAINT uq_service_performance_metrics_point DO UPDATE
         SET value = EXCLUDED.value, unit = EXCLUDED.unit, updated_at = now()
         WHERE (t.value, t.unit) IS DISTINCT FROM (EXCLUDED.value, EXCLUDED.unit)
@@ -126,6 +139,22 @@ def dedupe_points(points: Iterable[MetricPoint]) -> list[MetricPoint]:
     return list({point[:4]: point for point in points}.values())
 
 
+def time_ordered_ids(now: datetime | None = None) -> Iterator[str]:
+    """Ids for new points that sort by creation time (the layout of RFC 9562's UUIDv7).
+
+    48 bits of Unix milliseconds, the version, 42 random bits, then a 32-bit counter,
+    as 32 hex digits (PostgreSQL's uuid input needs no dashes). Random v4 ids would put
+    every new point on a random leaf of the primary key, which writes (and after each
+    checkpoint logs a full image of) a different page per point; these ids append.
+    """
+    millis = int((now or datetime.now(UTC)).timestamp() * 1000)
+    random_bits = secrets.randbits(42)
+    head = f"{millis & (1 << 48) - 1:012x}7{random_bits >> 30:03x}"
+    tail = (0b10 << 62) | ((random_bits & (1 << 30) - 1) << 32)
+    for counter in range(1 << 32):
+        yield f"{head}{tail | counter:016x}"
+
+
 def _copy_text(value: str | None) -> str:
     """A value in PostgreSQL's COPY text format (\\N is NULL)."""
     if value is None:
@@ -133,7 +162,7 @@ def _copy_text(value: str | None) -> str:
     return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
-def _points_copy_buffer(points: Iterable[MetricPoint]) -> io.StringIO:
+def _points_copy_buffer(points: Iterable[MetricPoint], ids: Iterator[str]) -> io.StringIO:
     """COPY text lines; ids and names are converted once each, not once per point."""
     texts: dict[Any, str] = {}
 
@@ -144,7 +173,8 @@ def _points_copy_buffer(points: Iterable[MetricPoint]) -> io.StringIO:
         return text
 
     lines = [
-        f"{once(p[0])}\t{once(p[1])}\t{once(p[2])}\t{(p[3] - EPOCH) // MICROSECOND}\t{p[4]!r}\t{once(p[5])}\n"
+        f"{next(ids)}\t{once(p[0])}\t{once(p[1])}\t{once(p[2])}\t{(p[3] - EPOCH) // MICROSECOND}\t"
+        f"{p[4]!r}\t{once(p[5])}\n"
         for p in points
     ]
     return io.StringIO("".join(lines))
@@ -153,25 +183,30 @@ def _points_copy_buffer(points: Iterable[MetricPoint]) -> io.StringIO:
 def upsert_service_metrics(session: Session, points: Iterable[MetricPoint]) -> UpsertCounts:
     """Insert new points, update changed values, leave equal ones alone (set-based, no row loop)."""
     unique = dedupe_points(points)
+    counts = UpsertCounts()
     if not unique:
-        return UpsertCounts()
+        return counts
+    ids = time_ordered_ids()
     with _cursor(session) as cur:
         cur.execute(STAGE_DDL)
-        # ON COMMIT DELETE ROWS empties it at commit; a savepoint (tests) does not.
+        for first in range(0, len(unique), CHUNK_POINTS):
+            chunk = unique[first : first + CHUNK_POINTS]
+            # ON COMMIT DELETE ROWS empties it at commit; a savepoint (tests) does not.
+            cur.execute(f"TRUNCATE {STAGE_TABLE}")
+            cur.copy_expert(
+                f"COPY {STAGE_TABLE} (id, client_id, service_id, metric_name, epoch_us, value, unit) "
+                "FROM STDIN",
+                _points_copy_buffer(chunk, ids),
+            )
+            cur.execute(DROP_UNCHANGED)
+            unchanged = cur.rowcount
+            if unchanged < len(chunk):
+                cur.execute(UPSERT_POINTS)
+                inserted, updated = cur.fetchone()
+                counts += UpsertCounts(inserted, updated)
+            counts += UpsertCounts(unchanged=unchanged)
         cur.execute(f"TRUNCATE {STAGE_TABLE}")
-        cur.copy_expert(
-            f"COPY {STAGE_TABLE} (client_id, service_id, metric_name, epoch_us, value, unit) FROM STDIN",
-            _points_copy_buffer(unique),
-        )
-        cur.execute(f"ANALYZE {STAGE_TABLE}")  # temporary tables are never auto-analyzed
-        cur.execute(DROP_UNCHANGED)
-        unchanged = cur.rowcount
-        inserted = updated = 0
-        if unchanged < len(unique):
-            cur.execute(UPSERT_POINTS)
-            inserted, updated = cur.fetchone()
-        cur.execute(f"TRUNCATE {STAGE_TABLE}")
-    return UpsertCounts(inserted, updated, unchanged)
+    return counts
 
 
 def upsert_service_metrics_values(

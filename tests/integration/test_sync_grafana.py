@@ -26,11 +26,16 @@ from tests.fakes.records import (
 pytestmark = pytest.mark.usefixtures("encryption_key")
 pytest_plugins = ("tests.fakes.fixtures",)
 
-def series(values: list[float], minutes_ago: int = 30) -> list[tuple[int, float]]:
-    """Points a minute apart from `minutes_ago` before the current minute (read now, not at import:
-    the re-run test depends on the points lying within the sync overlap of this moment)."""
-    start = int(time.time()) // 60 * 60 - minutes_ago * 60
-    return [(start + 60 * i, v) for i, v in enumerate(values)]
+def minute_start(minutes_ago: int = 30) -> int:
+    """The start of the minute `minutes_ago` before now, in epoch seconds (read when called, never
+    at import: the re-run test needs its points within the sync overlap of this moment)."""
+    return int(time.time()) // 60 * 60 - minutes_ago * 60
+
+
+def series(values: list[float], start: int | None = None) -> list[tuple[int, float]]:
+    """Points a minute apart from `start` (default: 30 minutes before the current minute)."""
+    first = minute_start() if start is None else start
+    return [(first + 60 * i, v) for i, v in enumerate(values)]
 
 
 @pytest.fixture
@@ -87,13 +92,19 @@ def test_ds_query_frames_become_points_for_each_client(db_session, fake_grafana,
     assert {p.service_id for p in stored} == {world["edr"].id}
 
 
-def test_rerunning_a_metric_query_updates_changed_points_only(db_session, fake_grafana, world):
-    # Within the overlap the second run re-reads (MSSP_SYNC_OVERLAP_MINUTES, 5).
-    fake_grafana.series = {"acme": series([1.0, 2.0, 3.0], minutes_ago=3)}
+def test_rerunning_a_metric_query_updates_changed_points_only(
+    app, db_session, fake_grafana, world, monkeypatch
+):
+    # The second run re-reads what lies within the overlap: an hour here, not the default 5 minutes,
+    # so a slow first run on a loaded machine cannot leave the points behind. The clock is read
+    # once: both runs serve the same timestamps even when the minute turns in between.
+    monkeypatch.setitem(app.config, "MSSP_SYNC_OVERLAP_MINUTES", 60)
+    start = minute_start(3)
+    fake_grafana.series = {"acme": series([1.0, 2.0, 3.0], start)}
     query = ds_query(db_session, fake_grafana, world)
     run_query(query.id)
 
-    fake_grafana.series = {"acme": series([1.0, 2.5, 3.0, 4.0], minutes_ago=3)}
+    fake_grafana.series = {"acme": series([1.0, 2.5, 3.0, 4.0], start)}
     again = run_query(query.id)
 
     assert (again.rows_inserted, again.rows_updated) == (1, 1)

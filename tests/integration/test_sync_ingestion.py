@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -16,9 +17,11 @@ from app.models.metrics import (
     TicketStatus,
     TicketSummary,
 )
+from app.services import ingestion
 from app.services.ingestion import (
     MetricPoint,
     UpsertCounts,
+    time_ordered_ids,
     upsert_service_metrics,
     upsert_sla_metrics,
     upsert_tickets,
@@ -64,6 +67,26 @@ def test_a_point_twice_in_one_batch_keeps_the_last_value(db_session):
     ]
     assert upsert_service_metrics(db_session, batch) == UpsertCounts(1, 0, 0)
     assert db_session.scalar(select(ServicePerformanceMetric.value)) == 2.0
+
+
+def test_a_run_larger_than_a_chunk_counts_and_stores_every_point(db_session, monkeypatch):
+    monkeypatch.setattr(ingestion, "CHUNK_POINTS", 4)
+    client, service = make_client(db_session, "Acme Corp"), make_service(db_session)
+    points = [MetricPoint(client.id, service.id, "m", T0 + timedelta(minutes=n), float(n)) for n in range(10)]
+    assert upsert_service_metrics(db_session, points[:6]) == UpsertCounts(6, 0, 0)
+
+    changed = [p._replace(value=-1.0) if p.value in (0.0, 9.0) else p for p in points]
+    assert upsert_service_metrics(db_session, changed) == UpsertCounts(4, 1, 5)
+    stored = db_session.scalars(select(ServicePerformanceMetric.value).order_by("timestamp")).all()
+    assert stored == [-1.0, *map(float, range(1, 9)), -1.0]
+
+
+def test_new_points_get_ids_in_creation_order():
+    first = time_ordered_ids(datetime(2026, 1, 1, tzinfo=UTC))
+    later = time_ordered_ids(datetime(2026, 1, 1, 0, 0, 1, tzinfo=UTC))
+    ids = [uuid.UUID(next(first)) for _ in range(3)] + [uuid.UUID(next(later))]
+    assert ids == sorted(ids) and len(set(ids)) == 4
+    assert {(i.version, i.variant) for i in ids} == {(7, uuid.RFC_4122)}
 
 
 def test_tickets_update_only_the_mapped_columns(db_session):

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select, text
 
 from app.extensions import db
+from app.jobs import scheduler as scheduler_module
 from app.jobs.definitions import JOBS, JobSpec
 from app.jobs.lock import LeaderLock
 from app.jobs.scheduler import (
@@ -42,7 +43,12 @@ pytest_plugins = ("tests.fakes.fixtures",)
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def wait_for(condition, timeout: float = 10.0) -> bool:
+#: How long a thread or process may take to do what a test waits for. Generous: CI shares two
+#: cores with other runs, and waiting costs only on failure (each wait returns as soon as it can).
+PATIENCE = 60.0
+
+
+def wait_for(condition, timeout: float = PATIENCE) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
@@ -75,17 +81,20 @@ def test_a_second_scheduler_waits_and_takes_over_when_the_first_stops(app, lock_
     threads[0].start()
     assert wait_for(lambda: "first" in ticks)
     threads[1].start()
-    time.sleep(1.0)
+    assert wait_for(lambda: second.state == "waiting")
+    seen = len(ticks)
+    assert wait_for(lambda: len(ticks) >= seen + 3)  # the leader keeps running its job meanwhile
 
     assert second.state == "waiting"
-    assert set(ticks) == {"first"} and len(ticks) >= 5  # the job ran, and only in the leader
+    assert set(ticks) == {"first"}  # the job ran, and only in the leader
 
     first.stop()
-    threads[0].join(5)
+    threads[0].join(PATIENCE)
+    assert not threads[0].is_alive()
     handed_over = len(ticks)
     assert wait_for(lambda: "second" in ticks)
     second.stop()
-    threads[1].join(5)
+    threads[1].join(PATIENCE)
     assert set(ticks[:handed_over]) == {"first"} and set(ticks[handed_over:]) <= {"first", "second"}
     assert ticks[-1] == "second" and first.state == second.state == "stopped"
 
@@ -100,7 +109,7 @@ def test_a_waiting_scheduler_stops_when_asked(app, lock_settings):
         thread.start()
         assert wait_for(lambda: waiting.state == "waiting")
         waiting.stop()  # what the SIGTERM handler does: set a flag, nothing else
-        thread.join(3)
+        thread.join(PATIENCE)
         assert result == [0] and waiting.state == "stopped"
     finally:
         holder.release()
@@ -118,7 +127,7 @@ def test_a_scheduler_whose_lock_connection_dies_stops_instead_of_double_running(
     killer.try_acquire()
     killer._conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
     killer.release()
-    thread.join(5)
+    thread.join(PATIENCE)
     assert result == [1] and leader.lock_lost
 
 
@@ -140,18 +149,18 @@ def test_the_cli_scheduler_in_another_process_waits_for_the_lock(app, lock_setti
             [sys.executable, "-m", "flask", "mssp", "scheduler"], cwd=ROOT, env=env, stdout=out, stderr=out
         )
     try:
-        assert wait_for(lambda: "waiting to take over" in log_file.read_text(), 60), log_file.read_text()
+        assert wait_for(lambda: "waiting to take over" in log_file.read_text()), log_file.read_text()
         time.sleep(0.5)
         assert "holding the scheduler lock" not in log_file.read_text()
         holder.release()
-        assert wait_for(lambda: "holding the scheduler lock" in log_file.read_text(), 20), (
+        assert wait_for(lambda: "holding the scheduler lock" in log_file.read_text()), (
             log_file.read_text()
         )
     finally:
         holder.release()
         process.send_signal(signal.SIGTERM)
         try:
-            code = process.wait(20)
+            code = process.wait(PATIENCE)
         except subprocess.TimeoutExpired:
             process.kill()  # never leave a scheduler behind
             process.wait()
@@ -191,7 +200,7 @@ def test_a_failing_job_does_not_stop_the_scheduler(app, lock_settings):
         assert process.state == "running"
     finally:
         process.stop()
-        thread.join(5)
+        thread.join(PATIENCE)
     with app.app_context():
         db.session.execute(JobRun.__table__.delete().where(JobRun.job_id == "boom"))
         db.session.commit()
@@ -257,9 +266,21 @@ def test_a_query_failing_in_a_row_backs_off_and_then_runs_again(app, db_session,
 # --- the daily jobs ------------------------------------------------------------------------
 
 
-def test_contract_expiry_job_expires_overdue_active_contracts(app, db_session):
+@pytest.fixture
+def job_now(monkeypatch) -> datetime:
+    """The moment the jobs see: noon UTC of today, read when the test starts.
+
+    The test's dates come from it too, so they agree with the job's even when midnight
+    passes during the test or the machine's time zone is not UTC (`date.today()` is local).
+    """
+    now = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+    monkeypatch.setattr(scheduler_module, "utcnow", lambda: now)
+    return now
+
+
+def test_contract_expiry_job_expires_overdue_active_contracts(app, db_session, job_now):
     client = make_client(db_session, "Acme Corp")
-    today = date.today()
+    today = job_now.date()
     overdue = Contract(
         client=client,
         contract_name="2024 MDR",
@@ -288,10 +309,10 @@ def test_contract_expiry_job_expires_overdue_active_contracts(app, db_session):
     assert run.detail == "1 contract(s) expired"
 
 
-def test_subscription_snapshot_per_client_and_currency_and_rerun_replaces(app, db_session):
+def test_subscription_snapshot_per_client_and_currency_and_rerun_replaces(app, db_session, job_now):
     acme = make_client(db_session, "Acme Corp")
     make_client(db_session, "Prospect Ltd").status = ClientStatus.PROSPECT
-    today = date.today()
+    today = job_now.date()
     db_session.add_all(
         [
             Contract(
@@ -341,9 +362,9 @@ def test_subscription_snapshot_per_client_and_currency_and_rerun_replaces(app, d
     assert len(count) == len(rows)
 
 
-def test_sla_breach_evaluation_compares_actual_with_target(app, db_session):
+def test_sla_breach_evaluation_compares_actual_with_target(app, db_session, job_now):
     client = make_client(db_session, "Acme Corp")
-    month = date.today().replace(day=1)
+    month = job_now.date().replace(day=1)
     availability = SLAMetric(
         client=client,
         metric_name="availability",
@@ -363,7 +384,7 @@ def test_sla_breach_evaluation_compares_actual_with_target(app, db_session):
         unit=SlaUnit.MINUTES,
         is_breached=True,
     )
-    now = datetime.now(UTC)
+    now = job_now
     late = TicketSummary(
         client=client,
         external_key="ACME-1",

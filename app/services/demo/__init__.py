@@ -34,6 +34,7 @@ DEMO_KINDS = (
     "subscription_snapshots",
     "data_sources",
     "data_source_queries",
+    "client_source_mappings",
     "custom_field_definitions",
 )
 

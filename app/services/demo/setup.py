@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from app.integrations.jira import CLOUD_SEARCH
 from app.models.clients import ClientStatus
 from app.models.custom_fields import CustomFieldDefinition
 from app.models.integrations import AuthType, DataSourceQuery, ExternalDataSource, QueryTarget, SourceType
+from app.models.sync import ClientSourceMapping
 from app.services.demo.catalog import DEMO_CUSTOM_FIELDS
-from app.services.demo.context import DemoContext
+from app.services.demo.context import DemoContext, slug
 
 SUPPORT_TIERS = ("bronze", "silver", "gold", "platinum")
 
@@ -44,7 +46,12 @@ def add_custom_fields(ctx: DemoContext) -> None:
 
 
 def add_data_sources(ctx: DemoContext) -> None:
-    """A Jira and a Grafana source, inactive: their demo hosts do not exist."""
+    """A Jira and a Grafana source with a query each and every client's keys, inactive.
+
+    Inactive because their demo hosts do not exist; pointed at a real Jira Cloud and
+    Grafana whose tickets carry the client in a select field and whose series carry a
+    `client` label, a sync maps every record to a demo client.
+    """
     if ctx.session.scalar(select(ExternalDataSource.id).where(ExternalDataSource.name == "SOC Jira")):
         return
     jira = ctx.add(
@@ -76,9 +83,10 @@ def add_data_sources(ctx: DemoContext) -> None:
         "data_source_queries",
         DataSourceQuery(
             data_source=jira,
-            name="SOC tickets updated today",
-            endpoint="/rest/api/3/search",
-            query_template="project = SOC AND updated >= -1d ORDER BY updated DESC",
+            name="SOC tickets updated since the last sync",
+            # Cloud's search (token pages); /rest/api/3/search was removed and answers 410.
+            endpoint=CLOUD_SEARCH,
+            query_template="project = SOC AND updated >= {since} ORDER BY updated DESC",
             jsonpath_mappings={
                 "rows": "$.issues[*]",
                 "external_key": "$.key",
@@ -114,3 +122,16 @@ def add_data_sources(ctx: DemoContext) -> None:
             is_active=False,
         ),
     )
+    add_client_keys(ctx, jira, grafana)
+
+
+def add_client_keys(ctx: DemoContext, jira: ExternalDataSource, grafana: ExternalDataSource) -> None:
+    """Each client's key in each source: its Jira "Client" field value, its Grafana `client` label."""
+    for client in ctx.clients:
+        if client.status is ClientStatus.PROSPECT:
+            continue  # no service yet, so nothing to sync
+        for source, key in ((jira, client.company_name), (grafana, slug(client.company_name))):
+            ctx.add(
+                "client_source_mappings",
+                ClientSourceMapping(data_source=source, client=client, external_key=key),
+            )
