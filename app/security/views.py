@@ -22,6 +22,7 @@ from app.security.redirects import safe_next_path
 from app.security.sessions import restamp_session
 from app.services import login_security, passwords
 from app.services.errors import ValidationFailed
+from app.views.base import MsspListWidget
 from app.views.custom_field_support import FabCustomFieldsMixin
 
 USER_COLUMNS_LABELS = {
@@ -107,15 +108,20 @@ class DirectoryLoginView(SafeLoginMixin, fab_views.AuthLDAPView):
 
 class UserScreenMixin(FabCustomFieldsMixin):
     """Columns of the Users screen: no username field (it mirrors the email), an Unlock action,
-    and the custom fields defined for users (inputs on add/edit, sections on the show page)."""
+    and the custom fields defined for users (inputs on add/edit, sections on the show page,
+    list columns and filters, CSV export)."""
 
     entity_label = "user"
+    list_widget = MsspListWidget
 
     label_columns = {**fab_views.UserModelView.label_columns, **USER_COLUMNS_LABELS}
     list_columns = ["first_name", "last_name", "email", "active", "is_locked", "roles", "last_login_at"]
     search_columns = ["first_name", "last_name", "email", "active", "is_locked", "roles"]
     edit_columns = ["first_name", "last_name", "email", "active", "roles"]
     order_columns = ["first_name", "last_name", "email", "active", "is_locked", "last_login_at"]
+    #: What the CSV export holds besides the custom list columns: never a password hash or
+    #: any other secret.
+    export_columns = [*list_columns, "auth_provider", "created_at"]
     base_order = ("email", "asc")
     show_fieldsets = [
         ("Personal info", {"fields": ["first_name", "last_name", "email"], "expanded": True}),

@@ -14,7 +14,8 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from flask import Response, stream_with_context
+from flask import Response, request, stream_with_context, url_for
+from werkzeug.routing import BuildError
 
 #: Rows fetched from the database per round trip while streaming.
 BATCH_SIZE = 500
@@ -49,6 +50,16 @@ def batched_rows(query: Any, batch_size: int | None = None) -> Iterator[Any]:
             batch = query.offset(offset).limit(batch_size).all()
 
     return rows()
+
+
+def export_url(endpoint: str) -> str | None:
+    """The CSV export of view `endpoint` with the current list's arguments (None if it has none)."""
+    try:
+        url = url_for(f"{endpoint}.export_csv")
+    except BuildError:
+        return None
+    query = request.query_string.decode("utf-8", "replace")
+    return f"{url}?{query}" if query else url
 
 
 def filename_for(label: str) -> str:

@@ -10,6 +10,8 @@
 - Lists and CSV: "show in list" fields become columns `cf_<name>`.
 - Filters: `cf_<name>[__op]=value` arguments (see `custom_field_filters`) on lists, CSV
   export and every REST resource.
+- FAB's own screens (the Users screen): `FabCustomFieldsMixin` gives them the same inputs,
+  show sections, list columns, filter form and a CSV export.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import datetime as dt
 import json
 from typing import Any
 
-from flask import has_request_context, request
+from flask import flash, has_request_context, jsonify, request
+from flask_appbuilder.baseviews import expose
 from flask_appbuilder.fieldwidgets import (
     DatePickerWidget,
     DateTimePickerWidget,
@@ -26,8 +29,11 @@ from flask_appbuilder.fieldwidgets import (
     Select2Widget,
 )
 from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.urltools import get_filter_args
 from markupsafe import Markup
 from sqlalchemy import and_
+from sqlalchemy.orm import selectinload
 from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms import validators as wtf_validators
 from wtforms.fields.choices import SelectChoice
@@ -37,8 +43,11 @@ from app.models.custom_fields import CustomFieldDefinition, CustomFieldType
 from app.services.custom_field_filters import filter_conditions
 from app.services.custom_field_values import RANGE_TYPES, TEXT_TYPES, coerce_value, is_missing
 from app.services.custom_fields import VALUES_COLUMN, clean_values, definitions_for, entity_for_model
-from app.views.display import format_datetime, format_decimal, pretty_json
+from app.views import csv_export
+from app.views.display import format_datetime, format_decimal, format_value, pretty_json
 from app.views.fields import JSONField, UTCDateTimeField
+from app.views.listing import BAD_FILTER_ERRORS
+from app.views.lookups import safe_order_args
 
 T = CustomFieldType
 FIELD_PREFIX = "cf_"
@@ -363,9 +372,19 @@ class CustomFieldsMixin:
 class FabCustomFieldsMixin(CustomFieldsMixin):
     """Custom fields on a screen built on FAB's own ModelView (the user screens), whose
     add/edit code reads `self.add_form` / `self.edit_form`: within a request these give
-    the form with the custom field inputs, so FAB's unchanged add and edit use them."""
+    the form with the custom field inputs, so FAB's unchanged add and edit use them.
+
+    The list shows the "show in list" fields as columns and the filter form of the other
+    lists (`cf_...` arguments; a value that does not fit is reported and the custom field
+    filters dropped). `/export/` streams the list as CSV: `export_columns` (default: the
+    list columns, so never a column the list does not show) and the custom list columns,
+    with the list's filters and order; it needs the same permission as the list."""
 
     entity_label = "record"
+    list_template = "mssp/model/list.html"
+    #: Columns of the CSV export (default: the list columns).
+    export_columns: list[str] | None = None
+    method_permission_name = {"export_csv": "list"}
 
     @property
     def add_form(self) -> Any:
@@ -408,3 +427,108 @@ class FabCustomFieldsMixin(CustomFieldsMixin):
             modelview_name=self.__class__.__name__,
         )
         return widgets
+
+    # ---- list ---------------------------------------------------------------------------
+
+    def _get_list_widget(
+        self,
+        filters,
+        actions=None,
+        order_column="",
+        order_direction="",
+        page=None,
+        page_size=None,
+        widgets=None,
+        **kwargs,
+    ):
+        """FAB's list, narrowed by the `cf_...` filters and followed by the custom list columns."""
+        widgets = widgets or {}
+        page_size = page_size or self.page_size
+        if not order_column and self.base_order:
+            order_column, order_direction = self.base_order
+        joined_filters = self.with_custom_field_filters(filters.get_joined_filters(self._base_filters))
+        count, items = self.datamodel.query(
+            joined_filters, order_column, order_direction, page=page, page_size=page_size
+        )
+        custom = self.custom_list_columns()
+        rows = self.datamodel.get_values(items, self.list_columns)
+        values = [
+            {**row, **{c: self.custom_value(item, c) for c in custom}}
+            for row, item in zip(rows, items, strict=True)
+        ]
+        kwargs.setdefault("export_url", csv_export.export_url(self.endpoint))
+        widgets["list"] = self.list_widget(
+            label_columns={**self.label_columns, **self.custom_labels()},
+            include_columns=[*self.list_columns, *custom],
+            value_columns=values,
+            order_columns=self.order_columns,
+            formatters_columns=self.formatters_columns,
+            page=page,
+            page_size=page_size,
+            count=count,
+            pks=[self._serialize_pk_if_composite(pk) for pk in self.datamodel.get_keys(items)],
+            actions=actions or self.actions,
+            filters=filters,
+            modelview_name=self.__class__.__name__,
+            **kwargs,
+        )
+        return widgets
+
+    def _list(self, **kwargs: Any):
+        try:
+            return super()._list(**kwargs)
+        except ValueError as error:
+            if not request.environ.get(_FILTER_FAILED_KEY):
+                raise
+            self.datamodel.session.rollback()
+            flash(
+                f"A filter value does not fit its column: {error} The custom field filters were cleared.",
+                "warning",
+            )
+            # Shown again without the custom field filters (with_custom_field_filters skips them).
+            return super()._list(**kwargs)
+
+    # ---- CSV export -----------------------------------------------------------------------
+
+    @expose("/export/")
+    @has_access
+    def export_csv(self):
+        """The list as CSV, with the filters and order of the list URL it was asked from."""
+        get_filter_args(self._filters)
+        order_column, order_direction = safe_order_args().get(self.__class__.__name__, ("", ""))
+        if order_column not in self.order_columns:
+            order_column, order_direction = self.base_order or ("", "")
+        try:
+            joined_filters = self.with_custom_field_filters(
+                self._filters.get_joined_filters(self._base_filters)
+            )
+        except ValueError as error:
+            return jsonify(message=f"A filter value does not fit its column: {error}"), 400
+        datamodel = self.datamodel
+        columns = [*(self.export_columns or self.list_columns), *self.custom_list_columns()]
+        query = datamodel.session.query(datamodel.obj)
+        query = datamodel.apply_all(query, joined_filters, order_column, order_direction)
+        relations = [c for c in columns if c in datamodel.list_properties and datamodel.is_relation(c)]
+        query = query.options(*[selectinload(getattr(datamodel.obj, c)) for c in relations])
+        # The key as a tie-breaker: batches of an ordered query must not overlap.
+        try:
+            rows = csv_export.batched_rows(query.order_by(*datamodel.obj.__mapper__.primary_key))
+        except BAD_FILTER_ERRORS:
+            datamodel.session.rollback()
+            return jsonify(message="A filter value does not fit its column."), 400
+        labels = {**self.label_columns, **self.custom_labels()}
+        return csv_export.csv_response(
+            filename=csv_export.filename_for(self.entity_label),
+            header=[str(labels.get(c, c)) for c in columns],
+            rows=([csv_export.cell(self.export_value(item, c)) for c in columns] for item in rows),
+        )
+
+    def export_value(self, item: Any, column: str) -> str:
+        if is_custom_column(column) and column not in self.datamodel.list_properties:
+            return str(self.custom_value(item, column))
+        value = getattr(item, column, None)
+        if isinstance(value, list | tuple | set):
+            return ", ".join(str(v) for v in value)
+        if self.datamodel.is_relation(column):
+            return "" if value is None else str(value)
+        return format_value(item, column)

@@ -6,14 +6,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import abort, flash, jsonify, request, url_for
+from flask import abort, flash, jsonify, request
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.exceptions import FABException
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.urltools import get_filter_args
 from sqlalchemy import or_
 from sqlalchemy.exc import StatementError
-from werkzeug.routing import BuildError
 from wtforms import Form
 
 from app.views import csv_export
@@ -156,12 +155,7 @@ class ListingMixin:
         return self._get_search_widget(form=form, widgets=widgets)
 
     def _export_url(self) -> str | None:
-        try:
-            url = url_for(f"{self.endpoint}.export_csv")
-        except BuildError:
-            return None
-        query = request.query_string.decode("utf-8", "replace")
-        return f"{url}?{query}" if query else url
+        return csv_export.export_url(self.endpoint)
 
     def _prefill_search_form(self, form: Form) -> None:
         """Active relation filters show their label in the picker (not a bare id)."""
