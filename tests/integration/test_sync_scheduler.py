@@ -17,6 +17,7 @@ import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select, text
 
+from app.dashboards.models import rollup_state
 from app.extensions import db
 from app.jobs import scheduler as scheduler_module
 from app.jobs.definitions import JOBS, JobSpec
@@ -131,6 +132,13 @@ def test_a_scheduler_whose_lock_connection_dies_stops_instead_of_double_running(
     assert result == [1] and leader.lock_lost
 
 
+def forget_rollups(app) -> None:
+    """Undo what the real scheduler's start-up jobs committed: a dashboard rollup refresh marks
+    the rollups as built, which would send later dashboard tests to (empty) rollup tables."""
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(rollup_state.delete())
+
+
 def test_the_cli_scheduler_in_another_process_waits_for_the_lock(app, lock_settings, tmp_path):
     """`flask mssp scheduler` as a real second process: it idles while we hold the lock."""
     holder = LeaderLock(app.config["SQLALCHEMY_DATABASE_URI"], lock_settings)
@@ -165,6 +173,8 @@ def test_the_cli_scheduler_in_another_process_waits_for_the_lock(app, lock_setti
             process.kill()  # never leave a scheduler behind
             process.wait()
             raise
+        finally:
+            forget_rollups(app)
     assert code == 0, log_file.read_text()
     assert "Traceback" not in log_file.read_text()
 

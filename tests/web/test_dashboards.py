@@ -29,10 +29,13 @@ def fixed_today(monkeypatch):
 @pytest.fixture
 def world(app, db_connection) -> dict[str, str]:
     """The known data set; the account manager is on Alpha's team (not Beta's)."""
+    from app.dashboards.models import rollup_state
     from app.extensions import db
     from app.models.team import AssignmentRole, ClientTeamAssignment
 
     with app.app_context():
+        # The live path on known data: no rollup counts as built (undone with the test's transaction).
+        db.session.execute(rollup_state.delete())
         data = build_known_data(db.session)
         manager = app.appbuilder.sm.find_user(email=ROLE_USERS[ACCOUNT_MANAGER])
         db.session.add(
