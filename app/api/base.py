@@ -306,19 +306,29 @@ class MsspModelRestApi(CustomFieldFiltersMixin, ModelRestApi):
             item = self.add_model_schema.load(data)
         except ValidationError as error:
             return self.response_validation(error)
-        try:
-            self.pre_add(item)
-            self.datamodel.add(item)
-            self.post_add(item)
-        except REFUSALS as error:
-            self.datamodel.session.rollback()
-            return self.response_refusal(error)
-        result = self.add_model_schema.dump(item, many=False)
-        if self.is_versioned:
-            result["version"] = item.version
+        result, refused = self._save_and_dump(
+            item, self.add_model_schema, self.pre_add, self.datamodel.add, self.post_add
+        )
+        if refused is not None:
+            return refused
         return self.response(
             201, **{API_RESULT_RES_KEY: result, "id": str(self.datamodel.get_pk_value(item))}
         )
+
+    def _save_and_dump(self, item: Any, schema: Any, pre: Any, write: Any, post: Any) -> tuple[Any, Any]:
+        """Hooks around the write; a refused rule rolls back and answers. (result, None) or
+        (None, the refusal response); the result carries `version` on versioned models."""
+        try:
+            pre(item)
+            write(item)
+            post(item)
+        except REFUSALS as error:
+            self.datamodel.session.rollback()
+            return None, self.response_refusal(error)
+        result = schema.dump(item, many=False)
+        if self.is_versioned:
+            result["version"] = item.version
+        return result, None
 
     @expose("/<pk>", methods=["PUT"])
     @protect()
@@ -390,16 +400,11 @@ class MsspModelRestApi(CustomFieldFiltersMixin, ModelRestApi):
         except ValidationError as error:
             self.datamodel.session.rollback()
             return self.response_validation(error)
-        try:
-            self.pre_update(item)
-            self.datamodel.edit(item)
-            self.post_update(item)
-        except REFUSALS as error:
-            self.datamodel.session.rollback()
-            return self.response_refusal(error)
-        result = self.edit_model_schema.dump(item, many=False)
-        if self.is_versioned:
-            result["version"] = item.version
+        result, refused = self._save_and_dump(
+            item, self.edit_model_schema, self.pre_update, self.datamodel.edit, self.post_update
+        )
+        if refused is not None:
+            return refused
         return self.response(200, **{API_RESULT_RES_KEY: result})
 
     @expose("/<pk>", methods=["DELETE"])
