@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 import time
 
 import click
@@ -105,15 +106,18 @@ class MsspSecurityManager(SecurityManager):
         """Create a user; the username always mirrors the (lower-cased) email.
 
         A password given in clear must meet the policy (ValidationFailed, or a
-        one-line error inside a CLI command). Without one, FAB stores a random
-        secret: such accounts (LDAP) cannot log in with a password here.
+        one-line error inside a CLI command). Without one, a random secret is
+        stored: such accounts (LDAP) cannot log in with a password here. We hash
+        (FAB would hash with werkzeug, which knows no Argon2).
         """
         email = (email or username or "").strip().lower()
         if password:
             self._check_password_policy(password, email)
+        if not hashed_password:
+            secret = password or secrets.token_urlsafe(32)
+            hashed_password = passwords.hash_password(secret, self.password_hash_method)
         user = super().add_user(
-            email, first_name, last_name, email, role,
-            password=password, hashed_password=hashed_password, **kwargs,
+            email, first_name, last_name, email, role, hashed_password=hashed_password, **kwargs,
         )
         if user:
             if password:
@@ -122,6 +126,15 @@ class MsspSecurityManager(SecurityManager):
                 user.auth_provider = AuthProvider.LDAP
             self.session.commit()
         return user
+
+    def add_register_user(self, username, first_name, last_name, email, password="", hashed_password=""):
+        """A self-registration request (AUTH_USER_REGISTRATION), its password hashed by us."""
+        if not hashed_password:
+            hashed_password = passwords.hash_password(password or secrets.token_urlsafe(32),
+                                                      self.password_hash_method)
+        return super().add_register_user(
+            username, first_name, last_name, email, hashed_password=hashed_password
+        )
 
     def reset_password(self, userid, password):
         """Set a new password (policy checked), stamp the change, record it, commit."""

@@ -84,7 +84,7 @@ def test_check_password_raises_the_first_problem():
     assert raised.value.field == "password"
 
 
-@pytest.mark.parametrize("method", ["pbkdf2:sha256:1000", "scrypt:16384:8:1"])
+@pytest.mark.parametrize("method", ["argon2id:1:64:1", "pbkdf2:sha256:1000", "scrypt:16384:8:1"])
 def test_a_dummy_hash_never_matches_and_has_the_method(method):
     dummy = passwords.dummy_hash(method)
     assert passwords.hash_method(dummy) == method
@@ -99,3 +99,30 @@ def test_needs_rehash_compares_method_and_cost():
     assert passwords.needs_rehash(generate_password_hash("x", method="pbkdf2:sha256:1000"), current)
     cheap = "pbkdf2:sha256:1000"
     assert not passwords.needs_rehash(passwords.hash_password("x", cheap), cheap)
+
+
+def test_argon2id_hashes_verify_and_carry_their_cost():
+    method = "argon2id:1:64:1"
+    stored = passwords.hash_password("a long enough passphrase", method)
+    assert stored.startswith("$argon2id$v=19$m=64,t=1,p=1$")
+    assert passwords.hash_method(stored) == method
+    assert passwords.verify_password(stored, "a long enough passphrase", method)
+    assert not passwords.verify_password(stored, "a long enough passphrase!", method)
+    assert not passwords.needs_rehash(stored, method)
+    # A cost raised in the configuration, or a werkzeug hash from before the switch: rehashed.
+    assert passwords.needs_rehash(stored, "argon2id:2:19456:1")
+    assert passwords.needs_rehash(generate_password_hash("x", method="pbkdf2:sha256:600000"), method)
+    # A werkzeug hash made before the switch still verifies.
+    old = generate_password_hash("an older passphrase", method="pbkdf2:sha256:1000")
+    assert passwords.verify_password(old, "an older passphrase", method)
+
+
+def test_a_damaged_argon2_hash_is_a_refusal_not_an_error():
+    method = "argon2id:1:64:1"
+    assert not passwords.verify_password("$argon2id$v=19$m=64,t=1,p=1$broken", "whatever it is", method)
+    assert passwords.needs_rehash("$argon2id$garbage", method)
+
+
+def test_an_unknown_method_is_named_in_the_error():
+    with pytest.raises(ValueError, match="argon2id:<passes>"):
+        passwords.hash_password("x", "argon2id:lots")
