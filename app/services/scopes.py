@@ -31,7 +31,8 @@ Keys no longer in the template: a template may lose a parameter that stored scop
 hold. Those values are never dropped by an edit: sent back unchanged or left out, they are
 kept as stored (`keys_not_in_template` names them, the screens show them read-only); a
 changed value is refused, `null` removes one explicitly (REST API). A key that was not
-stored and is not in the template is refused, as before.
+stored and is not in the template is refused, as before. A renewal's copy of a scope
+(`copy_scope_details`) keeps them too.
 """
 
 from __future__ import annotations
@@ -42,10 +43,12 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from sqlalchemy import inspect
+
 from app.models.catalog import Service
 from app.models.contracts import ServiceScope
 from app.services.errors import ValidationFailed
-from app.services.orm_state import PendingChanges, changed, committed_value, related
+from app.services.orm_state import PendingChanges, changed, committed_value, is_new, related
 
 PARAMETER_TYPES: tuple[str, ...] = ("text", "integer", "decimal", "boolean", "date", "select", "multi_select")
 PARAMETER_KEYS = frozenset(
@@ -408,6 +411,25 @@ def clean_scope_details(template: Any, details: Any, stored: Any = None) -> dict
     return cleaned
 
 
+#: Where a new scope copied from another (a renewal) holds the details it was copied from.
+_COPIED_FROM = "mssp_scope_details_copied_from"
+
+
+def copy_scope_details(source: ServiceScope, copy: ServiceScope) -> None:
+    """Give the new scope `copy` the details of `source`, values no longer in the service
+    template included: they are kept as on `source` (a renewal keeps its terms)."""
+    details = dict(source.scope_details or {})
+    copy.scope_details = dict(details)
+    inspect(copy).info[_COPIED_FROM] = details
+
+
+def _stored_details(scope: ServiceScope) -> Any:
+    """The details before this change: as stored, or as on the scope a new one copies."""
+    if is_new(scope):
+        return inspect(scope).info.get(_COPIED_FROM)
+    return committed_value(scope, "scope_details")
+
+
 # --- enforced on every flush -----------------------------------------------------------------
 
 
@@ -427,7 +449,7 @@ def check_scope_changes(changes: PendingChanges) -> None:
         service = related(changes.session, scope, "service", "service_id", Service)
         if service is None:
             continue  # the NOT NULL service_id refuses it
-        stored = committed_value(scope, "scope_details")
+        stored = _stored_details(scope)
         cleaned = clean_scope_details(service.scope_definition_template, scope.scope_details, stored)
         if cleaned != scope.scope_details:
             scope.scope_details = cleaned

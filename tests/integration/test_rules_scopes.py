@@ -8,6 +8,7 @@ import pytest
 
 from app.models.catalog import Service
 from app.models.contracts import SafStatus, ServiceScope
+from app.services.contracts import renew_contract
 from app.services.errors import ValidationFailed
 from app.services.saf import move_saf
 from app.services.scopes import ScopeDetailsInvalid, TemplateInvalid
@@ -114,6 +115,12 @@ def test_a_value_no_longer_in_the_template_cannot_be_changed_only_removed(db_ses
     db_session.commit()
     db_session.expire_all()
     assert scope.scope_details == {"retention_days": 90}
+
+
+def test_a_renewal_carries_over_a_value_no_longer_in_the_template(db_session):
+    scope = _scope_whose_template_lost_coverage(db_session)
+    successor = renew_contract(scope.contract, session=db_session)
+    assert [s.scope_details for s in successor.scopes] == [{"retention_days": 90, "coverage": "24x7"}]
 
 
 # --- SAF -------------------------------------------------------------------------------------
