@@ -163,6 +163,11 @@ class ServiceScopeApi(MsspModelRestApi):
         "version",
     ]
     search_columns = ["contract", "service", "saf_status", "unit", "saf_service_start_date"]
+    description_columns = {
+        "scope_details": "An object keyed by the parameters of the service's scope template. A stored "
+        "key the template no longer declares is kept: send it back unchanged or leave it out; "
+        "null removes it; a changed value is refused (422).",
+    }
 
 
 class ProposalApi(MsspModelRestApi):

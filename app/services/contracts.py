@@ -23,6 +23,7 @@ from app.services.clock import today_utc
 from app.services.errors import ValidationFailed
 from app.services.orm_state import PendingChanges, changed, is_new, related
 from app.services.saf import check_scope_saf
+from app.services.scopes import copy_scope_details
 from app.services.transaction import session_or_default, unit_of_work
 
 #: Contracts that can be renewed: in force, or lapsed without a successor.
@@ -81,9 +82,8 @@ def _successor_name(contract: Contract, start: date) -> str:
 
 def _copy_scope(scope: ServiceScope) -> ServiceScope:
     """The same service on the same terms; its activation starts over with the new contract."""
-    return ServiceScope(
+    copy = ServiceScope(
         service_id=scope.service_id,
-        scope_details=dict(scope.scope_details or {}),
         price=scope.price,
         currency=scope.currency,
         quantity=scope.quantity,
@@ -91,6 +91,8 @@ def _copy_scope(scope: ServiceScope) -> ServiceScope:
         saf_status=SafStatus.NOT_STARTED,
         custom_field_data=dict(scope.custom_field_data or {}),
     )
+    copy_scope_details(scope, copy)
+    return copy
 
 
 def successor_of(contract: Contract, session: Session | None = None) -> Contract | None:

@@ -26,6 +26,13 @@ boolean as true/false, date as "YYYY-MM-DD", multi_select as a list of options.
 
 Forms: `parameter_specs(template)` gives the inputs to render, `validate_scope_details`
 one message per parameter, `clean_scope_details` the values to store (defaults filled).
+
+Keys no longer in the template: a template may lose a parameter that stored scopes still
+hold. Those values are never dropped by an edit: sent back unchanged or left out, they are
+kept as stored (`keys_not_in_template` names them, the screens show them read-only); a
+changed value is refused, `null` removes one explicitly (REST API). A key that was not
+stored and is not in the template is refused, as before. A renewal's copy of a scope
+(`copy_scope_details`) keeps them too.
 """
 
 from __future__ import annotations
@@ -36,10 +43,12 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from sqlalchemy import inspect
+
 from app.models.catalog import Service
 from app.models.contracts import ServiceScope
 from app.services.errors import ValidationFailed
-from app.services.orm_state import PendingChanges, changed, related
+from app.services.orm_state import PendingChanges, changed, committed_value, is_new, related
 
 PARAMETER_TYPES: tuple[str, ...] = ("text", "integer", "decimal", "boolean", "date", "select", "multi_select")
 PARAMETER_KEYS = frozenset(
@@ -322,17 +331,38 @@ def check_template(template: Any) -> None:
 # --- scope details ---------------------------------------------------------------------------
 
 
-def _clean(specs: list[ParameterSpec], details: Any) -> tuple[dict[str, Any], dict[str, str]]:
+def _kept_values(
+    known: set[str], details: dict[str, Any], stored: Any
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The stored values outside the template that stay, and a message per key of `details`
+    outside the template that cannot be saved."""
+    kept = {k: v for k, v in stored.items() if k not in known} if isinstance(stored, dict) else {}
+    errors: dict[str, str] = {}
+    for key, value in details.items():
+        if key in known:
+            continue
+        if key not in kept:
+            errors[key] = f"{key!r} is not a parameter of this service."
+        elif value is None:
+            del kept[key]  # an explicit removal
+        elif value != kept[key]:
+            errors[key] = (
+                f"{key!r} is no longer in the service template: its stored value is kept as it is "
+                "and cannot be changed (send null to remove it)."
+            )
+    return kept, errors
+
+
+def _clean(
+    specs: list[ParameterSpec], details: Any, stored: Any = None
+) -> tuple[dict[str, Any], dict[str, str]]:
     if details is None:
         details = {}
     if not isinstance(details, dict):
         return {}, {"scope_details": "The scope details must be an object of parameter values."}
     cleaned: dict[str, Any] = {}
-    errors: dict[str, str] = {}
     known = {spec.name for spec in specs}
-    for key in details:
-        if key not in known:
-            errors[key] = f"{key!r} is not a parameter of this service."
+    kept, errors = _kept_values(known, details, stored)
     for spec in specs:
         raw = details.get(spec.name)
         if _is_missing(raw):
@@ -345,27 +375,59 @@ def _clean(specs: list[ParameterSpec], details: Any) -> tuple[dict[str, Any], di
             cleaned[spec.name] = coerce_value(spec, raw)
         except ValueError as problem:
             errors[spec.name] = str(problem)
-    return cleaned, errors
+    return {**cleaned, **kept}, errors
 
 
-def validate_scope_details(template: Any, details: Any) -> dict[str, str]:
+def keys_not_in_template(template: Any, details: Any) -> list[str]:
+    """The keys of stored `details` that `template` does not declare (kept, read-only)."""
+    if not isinstance(details, dict):
+        return []
+    try:
+        known = {spec.name for spec in parameter_specs(template)}
+    except TemplateInvalid:
+        return []
+    return [key for key in details if key not in known]
+
+
+def validate_scope_details(template: Any, details: Any, stored: Any = None) -> dict[str, str]:
     """One message per parameter that `details` gets wrong; `{}` when they are valid.
 
-    Keys are parameter names (an unknown key is reported under its own name).
+    Keys are parameter names (an unknown key is reported under its own name). `stored` is
+    the scope's details before this edit (None for a new scope).
     """
-    return _clean(parameter_specs(template), details)[1]
+    return _clean(parameter_specs(template), details, stored)[1]
 
 
-def clean_scope_details(template: Any, details: Any) -> dict[str, Any]:
-    """The values to store: coerced to their JSON types, defaults filled in.
+def clean_scope_details(template: Any, details: Any, stored: Any = None) -> dict[str, Any]:
+    """The values to store: coerced to their JSON types, defaults filled in, and the stored
+    values of keys no longer in the template kept (see the module's docstring).
 
     Raises ScopeDetailsInvalid (with `.errors`, one message per parameter) or
     TemplateInvalid when the service's own template is malformed.
     """
-    cleaned, errors = _clean(parameter_specs(template), details)
+    cleaned, errors = _clean(parameter_specs(template), details, stored)
     if errors:
         raise ScopeDetailsInvalid(errors)
     return cleaned
+
+
+#: Where a new scope copied from another (a renewal) holds the details it was copied from.
+_COPIED_FROM = "mssp_scope_details_copied_from"
+
+
+def copy_scope_details(source: ServiceScope, copy: ServiceScope) -> None:
+    """Give the new scope `copy` the details of `source`, values no longer in the service
+    template included: they are kept as on `source` (a renewal keeps its terms)."""
+    details = dict(source.scope_details or {})
+    copy.scope_details = dict(details)
+    inspect(copy).info[_COPIED_FROM] = details
+
+
+def _stored_details(scope: ServiceScope) -> Any:
+    """The details before this change: as stored, or as on the scope a new one copies."""
+    if is_new(scope):
+        return inspect(scope).info.get(_COPIED_FROM)
+    return committed_value(scope, "scope_details")
 
 
 # --- enforced on every flush -----------------------------------------------------------------
@@ -374,9 +436,9 @@ def clean_scope_details(template: Any, details: Any) -> dict[str, Any]:
 def check_scope_changes(changes: PendingChanges) -> None:
     """Templates of saved services are well formed; saved scopes match their service's template.
 
-    A scope's details are replaced by their cleaned form (types coerced, defaults filled).
-    Changing a template does not re-check the scopes already stored: they are checked
-    again when they are next edited.
+    A scope's details are replaced by their cleaned form (types coerced, defaults filled,
+    stored values of keys no longer in the template kept). Changing a template does not
+    re-check the scopes already stored: they are checked again when they are next edited.
     """
     for service in changes.saved_of(Service):
         if changed(service, "scope_definition_template"):
@@ -387,6 +449,7 @@ def check_scope_changes(changes: PendingChanges) -> None:
         service = related(changes.session, scope, "service", "service_id", Service)
         if service is None:
             continue  # the NOT NULL service_id refuses it
-        cleaned = clean_scope_details(service.scope_definition_template, scope.scope_details)
+        stored = _stored_details(scope)
+        cleaned = clean_scope_details(service.scope_definition_template, scope.scope_details, stored)
         if cleaned != scope.scope_details:
             scope.scope_details = cleaned

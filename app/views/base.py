@@ -37,7 +37,7 @@ from werkzeug.routing import BuildError
 from wtforms.fields.core import UnboundField
 
 from app.views.custom_field_support import CustomFieldsMixin, is_custom_column
-from app.views.display import format_value, plain_value, pretty_json
+from app.views.display import MONEY_CLASS, format_value, money_columns, plain_value, pretty_json
 from app.views.fields import RelationPickerField, VersionField
 from app.views.forms import MsspFormConverter
 from app.views.labels import LABELS
@@ -67,9 +67,15 @@ CRUD_PERMISSIONS: dict[str, str] = {
 
 
 class MsspListWidget(ListWidget):
-    """FAB's list with a capped record count and a CSV export button."""
+    """FAB's list with a capped record count, a CSV export button and money columns
+    right-aligned (the columns whose values `format_money` made)."""
 
     template = "mssp/widgets/list.html"
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("money_columns", money_columns(kwargs.get("value_columns") or []))
+        kwargs.setdefault("money_class", MONEY_CLASS)
+        super().__init__(**kwargs)
 
 
 def can_read(resource: str) -> bool:

@@ -42,10 +42,26 @@ def format_decimal(value: Decimal | float | int, places: int | None = None) -> s
     return f"{value:,}"
 
 
+#: The CSS class of a list column of money (right-aligned, see `static/css/mssp.css`).
+MONEY_CLASS = "mssp-money"
+
+
+class MoneyText(str):
+    """A formatted amount of money: plain text everywhere (CSV, messages); an HTML list
+    right-aligns the columns whose cells hold one (`money_columns`)."""
+
+    __slots__ = ()
+
+
 def format_money(amount: Decimal | None, currency: str | None) -> str:
     if amount is None:
         return ""
-    return f"{amount:,.2f} {currency or ''}".rstrip()
+    return MoneyText(f"{amount:,.2f} {currency or ''}".rstrip())
+
+
+def money_columns(rows: list[dict[str, Any]]) -> set[str]:
+    """The columns of list `rows` (column -> shown value) that show money."""
+    return {column for row in rows for column, value in row.items() if isinstance(value, MoneyText)}
 
 
 def format_datetime(value: dt.datetime) -> str:

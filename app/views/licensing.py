@@ -25,7 +25,8 @@ USAGE_LABELS = {
     "seat_utilisation": "Utilisation",
     "assigned_seats_cost": "Cost of assigned seats",
 }
-_USAGE_ATTRIBUTE = "_mssp_pool_usage"
+#: Where a pool loaded for a page carries its `PoolUsage` (the screens and the REST API).
+USAGE_ATTRIBUTE = "_mssp_pool_usage"
 
 
 def format_usage(usage: PoolUsage, column: str) -> str:
@@ -38,14 +39,19 @@ def format_usage(usage: PoolUsage, column: str) -> str:
     return format_money(usage.assigned_cost, usage.currency)
 
 
+def attach_usage(pools: list[LicensePool], session: Any) -> None:
+    """Give each pool its usage (`USAGE_ATTRIBUTE`), read for all of them in one query."""
+    usages = usage_by_pool(pools, session)
+    for pool in pools:
+        setattr(pool, USAGE_ATTRIBUTE, usages[pool.id])
+
+
 class LicensePoolInterface(MsspSQLAInterface):
     """Pools with their usage: a list page reads the usage of all its rows in one query."""
 
     def query_page(self, *args: Any, **kwargs: Any) -> tuple[int, list[Any]]:
         count, pools = super().query_page(*args, **kwargs)
-        usages = usage_by_pool(pools, self.session)
-        for pool in pools:
-            setattr(pool, _USAGE_ATTRIBUTE, usages[pool.id])
+        attach_usage(pools, self.session)
         return count, pools
 
 
@@ -106,10 +112,10 @@ class LicensePoolView(MsspModelView):
     related_views = [ClientLicenseView]
 
     def usage_of(self, pool: LicensePool) -> PoolUsage:
-        usage = getattr(pool, _USAGE_ATTRIBUTE, None)
+        usage = getattr(pool, USAGE_ATTRIBUTE, None)
         if usage is None:
             usage = pool_usage(pool, self.datamodel.session)
-            setattr(pool, _USAGE_ATTRIBUTE, usage)
+            setattr(pool, USAGE_ATTRIBUTE, usage)
         return usage
 
     def display_value(self, item: Any, column: str, *, in_list: bool = True) -> str | Markup:

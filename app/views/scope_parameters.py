@@ -11,6 +11,10 @@ per parameter, the inputs concerned marked; the field's data is then the cleaned
 (types coerced, defaults filled) that is stored. Values posted for another service than the
 one now chosen (the browser could not fetch the new inputs) are ignored: the stored values
 that still fit are kept, the defaults fill the rest, and the form shows the right inputs.
+
+Stored values whose key the service's template no longer declares are kept on save (the
+scopes service's rule) and shown under the inputs, read-only, as "not in the service
+template"; the show page marks them the same way.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from app.services.scopes import (
     ScopeDetailsInvalid,
     TemplateInvalid,
     clean_scope_details,
+    keys_not_in_template,
     parameter_specs,
 )
 from app.views.display import format_decimal
@@ -148,11 +153,30 @@ def parameter_inputs(
     return marker + Markup("").join(rows)
 
 
+NOT_IN_TEMPLATE = "not in the service template"
+
+
+def kept_values_block(service: Service | None, stored: Any) -> Markup:
+    """The stored values the service's template no longer declares, read-only (kept on save)."""
+    template = service.scope_definition_template if service is not None else None
+    names = keys_not_in_template(template, stored)
+    if not names:
+        return Markup("")
+    rows = Markup("").join(
+        Markup("<dt>{}</dt><dd>{}</dd>").format(name, _shown(None, stored[name])) for name in names
+    )
+    return Markup(
+        '<div class="mssp-scope-kept"><p class="help-block">Kept as stored, {}:</p>'
+        '<dl class="dl-horizontal">{}</dl></div>'
+    ).format(NOT_IN_TEMPLATE, rows)
+
+
 class ScopeDetailsWidget:
-    """The parameter inputs in a box the browser script refills when the service changes."""
+    """The parameter inputs in a box the browser script refills when the service changes;
+    under it (not refilled) the stored values the template no longer declares."""
 
     def __call__(self, field: ScopeDetailsField, **kwargs: Any) -> Markup:
-        return Markup('<div class="mssp-scope-parameters"{}>{}</div>').format(
+        box = Markup('<div class="mssp-scope-parameters"{}>{}</div>').format(
             _attributes(
                 id=kwargs.get("id", field.id),
                 data_endpoint=field.endpoint_url() or None,
@@ -166,6 +190,7 @@ class ScopeDetailsWidget:
                 posted=field.posted_for(field.service()),
             ),
         )
+        return box + kept_values_block(field.service(), field.object_data)
 
 
 class ScopeDetailsField(Field):
@@ -264,7 +289,7 @@ class ScopeDetailsField(Field):
             names = {spec.name for spec in specs}
             details = {k: v for k, v in (self.data or {}).items() if k in names}
         try:
-            self.data = clean_scope_details(service.scope_definition_template, details)
+            self.data = clean_scope_details(service.scope_definition_template, details, self.object_data)
         except ScopeDetailsInvalid as invalid:
             self.parameter_errors = invalid.errors
             self.errors.extend(invalid.errors.values())
@@ -281,7 +306,8 @@ def _shown(spec: ParameterSpec | None, value: Any) -> str:
 
 
 def format_scope_details(service: Service | None, details: Any) -> Markup | str:
-    """A scope's parameters by label for its show page (unknown keys by name, last)."""
+    """A scope's parameters by label for its show page (keys not in the template by name,
+    last, marked as such)."""
     if not isinstance(details, dict) or not details:
         return ""
     try:
@@ -292,8 +318,10 @@ def format_scope_details(service: Service | None, details: Any) -> Markup | str:
     names = [spec.name for spec in specs if spec.name in details]
     names += [name for name in details if name not in by_name]
     rows = [
-        Markup("<dt>{}</dt><dd>{}</dd>").format(
-            by_name[name].label if name in by_name else name, _shown(by_name.get(name), details[name])
+        Markup("<dt>{}</dt><dd>{}</dd>").format(by_name[name].label, _shown(by_name[name], details[name]))
+        if name in by_name
+        else Markup('<dt>{}</dt><dd>{} <span class="label label-default">{}</span></dd>').format(
+            name, _shown(None, details[name]), NOT_IN_TEMPLATE
         )
         for name in names
     ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import text
 
@@ -106,3 +108,32 @@ def test_devices_in_use_are_exactly_those_out_with_a_client(db_session, seeded):
         "WHERE h.hardware_asset_id = a.id AND h.return_date IS NULL)",
     )
     assert mismatched == 0
+
+
+def test_devices_out_have_a_due_date_and_a_few_are_overdue(db_session, seeded, login_as):
+    open_without_due = scalar(
+        db_session,
+        "SELECT count(*) FROM client_hardware_assignments "
+        "WHERE return_date IS NULL AND expected_return_date IS NULL",
+    )
+    assert open_without_due == 0
+    assert scalar(
+        db_session,
+        "SELECT count(*) FROM client_hardware_assignments WHERE expected_return_date < assignment_date",
+    ) == 0
+    # What the "hardware not returned" alert and the lists' "Due back" column show.
+    overdue = scalar(
+        db_session,
+        "SELECT count(*) FROM client_hardware_assignments "
+        "WHERE return_date IS NULL AND status = 'active' AND expected_return_date < CURRENT_DATE",
+    )
+    due_later = scalar(
+        db_session,
+        "SELECT count(*) FROM client_hardware_assignments "
+        "WHERE return_date IS NULL AND expected_return_date >= CURRENT_DATE",
+    )
+    assert 1 <= overdue <= 5 and due_later > overdue
+    oldest_due = scalar(db_session, "SELECT min(expected_return_date) FROM client_hardware_assignments")
+    url = "/hardwareassignmentview/list/?_oc_HardwareAssignmentView=expected_return_date"
+    page = login_as("Manager").get(f"{url}&_od_HardwareAssignmentView=asc").get_data(as_text=True)
+    assert f">{oldest_due.isoformat()}<" in re.sub(r"\s+", "", page)

@@ -8,6 +8,7 @@ import pytest
 
 from app.models.catalog import Service
 from app.models.contracts import SafStatus, ServiceScope
+from app.services.contracts import renew_contract
 from app.services.errors import ValidationFailed
 from app.services.saf import move_saf
 from app.services.scopes import ScopeDetailsInvalid, TemplateInvalid
@@ -79,6 +80,47 @@ def test_moving_a_scope_to_another_service_checks_the_new_template(db_session):
     with pytest.raises(ScopeDetailsInvalid, match="Coverage is required"):
         db_session.commit()
     db_session.rollback()
+
+
+def _scope_whose_template_lost_coverage(db_session) -> ServiceScope:
+    service = make_service(db_session, template=RETENTION_TEMPLATE)
+    scope = make_scope(db_session, service=service, scope_details={"coverage": "24x7", "retention_days": 90})
+    # A template change does not re-check stored scopes: "coverage" stays stored.
+    service.scope_definition_template = {"parameters": RETENTION_TEMPLATE["parameters"][:1]}
+    db_session.commit()
+    return scope
+
+
+def test_a_stored_value_no_longer_in_the_template_is_kept_on_edit(db_session):
+    scope = _scope_whose_template_lost_coverage(db_session)
+    scope.scope_details = {"retention_days": 120}  # left out, as the form does
+    db_session.commit()
+    db_session.expire_all()
+    assert scope.scope_details == {"retention_days": 120, "coverage": "24x7"}
+    scope.scope_details = {"retention_days": 150, "coverage": "24x7"}  # sent back unchanged
+    db_session.commit()
+    db_session.expire_all()
+    assert scope.scope_details == {"retention_days": 150, "coverage": "24x7"}
+
+
+def test_a_value_no_longer_in_the_template_cannot_be_changed_only_removed(db_session):
+    scope = _scope_whose_template_lost_coverage(db_session)
+    scope.scope_details = {"retention_days": 90, "coverage": "8x5", "colour": "red"}
+    with pytest.raises(ScopeDetailsInvalid) as refused:
+        db_session.commit()
+    assert "'coverage' is no longer in the service template" in refused.value.errors["coverage"]
+    assert refused.value.errors["colour"] == "'colour' is not a parameter of this service."
+    db_session.rollback()
+    scope.scope_details = {"retention_days": 90, "coverage": None}  # an explicit removal
+    db_session.commit()
+    db_session.expire_all()
+    assert scope.scope_details == {"retention_days": 90}
+
+
+def test_a_renewal_carries_over_a_value_no_longer_in_the_template(db_session):
+    scope = _scope_whose_template_lost_coverage(db_session)
+    successor = renew_contract(scope.contract, session=db_session)
+    assert [s.scope_details for s in successor.scopes] == [{"retention_days": 90, "coverage": "24x7"}]
 
 
 # --- SAF -------------------------------------------------------------------------------------

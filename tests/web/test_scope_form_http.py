@@ -222,3 +222,52 @@ def test_the_api_checks_scope_details_the_same_way(app, world, api):  # noqa: F8
     assert created.status_code == 201, created.get_json()
     assert created.get_json()["result"]["scope_details"] == {"retention_days": 60, "coverage": "8x5",
                                                             "ha_pair": True}
+
+
+def drop_site_from_the_template(app, world) -> None:
+    """The scope stores a site; then the service's template loses that parameter."""
+    from app.extensions import db
+
+    with app.app_context():
+        scope = db.session.get(ServiceScope, world["scope"])
+        scope.scope_details = {"retention_days": 90, "site": "FRA"}
+        db.session.commit()
+        parameters = [p for p in TEMPLATE["parameters"] if p["name"] != "site"]
+        scope.service.scope_definition_template = {"parameters": parameters}
+        db.session.commit()
+        db.session.remove()
+
+
+def test_a_value_no_longer_in_the_template_is_shown_read_only_and_kept(app, world, account_manager_client):
+    drop_site_from_the_template(app, world)
+    url = f"/servicescopeview/edit/{world['scope']}"
+    page = account_manager_client.get(url).get_data(as_text=True)
+    assert "site" not in inputs(page)
+    assert "Kept as stored, not in the service template:" in page and "<dt>site</dt><dd>FRA</dd>" in page
+    data = form_values(page)
+    data.update({"scope_details.retention_days": "120", "csrf_token": csrf_token(page)})
+    response = account_manager_client.post(url, data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    stored = value_of(app, ServiceScope, world["scope"], "scope_details")
+    assert stored["retention_days"] == 120 and stored["site"] == "FRA"
+    shown = account_manager_client.get(f"/servicescopeview/show/{world['scope']}").get_data(as_text=True)
+    marked = '<dt>site</dt><dd>FRA <span class="label label-default">not in the service template</span>'
+    assert marked in shown
+
+
+def test_the_api_keeps_a_value_no_longer_in_the_template_sent_back_unchanged(app, world, api):  # noqa: F811
+    drop_site_from_the_template(app, world)
+    url = f"/api/v1/service_scope/{world['scope']}"
+    read = api("get", url, None).get_json()["result"]
+    details = {**read["scope_details"], "retention_days": 200}
+    saved = api("put", url, {"version": read["version"], "scope_details": details})
+    assert saved.status_code == 200, saved.get_json()
+    assert saved.get_json()["result"]["scope_details"]["site"] == "FRA"
+    changed = api("put", url, {"version": saved.get_json()["result"]["version"],
+                               "scope_details": {**details, "site": "BER"}})
+    assert changed.status_code == 422
+    assert "'site' is no longer in the service template" in changed.get_json()["message"]
+    new_key = api("put", url, {"version": saved.get_json()["result"]["version"],
+                               "scope_details": {**details, "colour": "red"}})
+    assert new_key.status_code == 422 and "'colour' is not a parameter" in new_key.get_json()["message"]
+    assert value_of(app, ServiceScope, world["scope"], "scope_details")["site"] == "FRA"

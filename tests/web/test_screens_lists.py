@@ -65,6 +65,17 @@ def test_lists_format_money_dates_and_enums(admin_client, world):
     assert "World SIEM SIEM Fully managed 100.00 USD Yes" in services
 
 
+def test_money_columns_are_right_aligned_and_only_they(manager_client, world):
+    page = manager_client.get("/transactionview/list/").get_data(as_text=True)
+    headers = re.findall(r"<th([^>]*)>(?:<a [^>]*>)?\s*([^<]+?)\s*<", page)
+    assert [label for css, label in headers if "mssp-money" in css] == ["Amount"]
+    assert re.search(r'<td class="mssp-money">\s*1,500.00 USD\s*</td>', page)
+    assert re.search(r"<td>\s*Mine\s*</td>", page)
+    # The CSV export keeps plain text.
+    csv = manager_client.get("/transactionview/export/").get_data(as_text=True)
+    assert "1,500.00 USD" in csv and "mssp-money" not in csv
+
+
 def test_lists_link_related_records_the_person_may_open(admin_client, engineer_client, world):
     html = admin_client.get("/transactionview/list/").get_data(as_text=True)
     assert f'href="/clientview/show/{world["client"]}"' in html

@@ -168,6 +168,7 @@ def add_hardware_assignments(ctx: DemoContext) -> None:
             for _ in range(min(int(scope.quantity), 2)):
                 _deploy(ctx, client, contract, scope, candidates, busy_until)
     _settle_asset_statuses(ctx, busy_until)
+    _make_a_few_overdue(ctx)
 
 
 def _deploy(
@@ -198,6 +199,8 @@ def _deploy(
                     client=client,
                     service_scope=scope,
                     assignment_date=since,
+                    # The device goes back when the contract it serves ends.
+                    expected_return_date=contract.end_date,
                     return_date=returned,
                     status=HardwareAssignmentStatus.ACTIVE
                     if returned is None
@@ -210,6 +213,25 @@ def _deploy(
                 "rack_location": f"{client.company_name[:3].upper()}-DC1/R{ctx.rng.randint(1, 20)}"
             }
         return
+
+
+#: Days past due of the few devices still out after their due date (swapped out for a newer
+#: model, the old one never sent back): what the "hardware not returned" alert is for.
+DEMO_OVERDUE_DAYS = (4, 15, 38)
+
+
+def _make_a_few_overdue(ctx: DemoContext) -> None:
+    """Bring the due date of a few devices out for a while into the past (spread, no random
+    draw: the rest of the demo data stays as it was)."""
+    longest_out = sorted(
+        (a for a in ctx.assignments if a.return_date is None and a.expected_return_date is not None),
+        key=lambda a: (a.assignment_date, a.hardware_asset.asset_tag),
+    )
+    step = max(len(longest_out) // len(DEMO_OVERDUE_DAYS), 1)
+    for assignment, days in zip(longest_out[::step], DEMO_OVERDUE_DAYS, strict=False):
+        due = ctx.today - timedelta(days=days)
+        if assignment.assignment_date <= due < assignment.expected_return_date:
+            assignment.expected_return_date = due
 
 
 def _settle_asset_statuses(ctx: DemoContext, busy_until: dict[uuid.UUID, date | None]) -> None:
