@@ -41,6 +41,7 @@ def main() -> None:
     parser.add_argument("--role", default="Admin", choices=sorted(USERS))
     parser.add_argument("--jwt", action="store_true", help="authenticate with a JWT instead of the session")
     parser.add_argument("--sql", action="store_true", help="print the statements of one request")
+    parser.add_argument("--width", type=int, default=160, help="characters of each statement shown")
     options = parser.parse_args()
     os.environ.setdefault("MSSP_ENV", "development")
     os.environ["MSSP_EMBEDDED_DATABASE"] = options.database
@@ -102,7 +103,7 @@ def main() -> None:
         )
         if options.sql:
             for statement, ms in statements:
-                print(f"   {ms:6.1f} ms  {' '.join(statement.split())[:160]}")
+                print(f"   {ms:6.1f} ms  {' '.join(statement.split())[:options.width]}")
         if profiler:
             out = io.StringIO()
             pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(options.profile)

@@ -12,6 +12,8 @@
   JOIN when its foreign key is NOT NULL: the same rows, but PostgreSQL can then walk the
   related column's index and stop after one page (FAB always joins LEFT OUTER, which
   sorts the whole table).
+- Text filters ("contains", "starts with", "ends with") match `%` and `_` literally
+  (app.views.text_filters).
 - add/edit/delete roll back and re-raise the original error (FAB wraps some of them
   in DatabaseException and loses nothing but clarity): the views and APIs map
   IntegrityError, StaleDataError and DomainError to messages in one place.
@@ -30,6 +32,8 @@ from sqlalchemy import Integer, Uuid, text
 from sqlalchemy.orm import Query, aliased
 from sqlalchemy.orm.interfaces import LoaderOption
 from sqlalchemy.orm.util import AliasedClass
+
+from app.views.text_filters import LiteralTextFilterConverter
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +74,9 @@ def parse_key(column_type: Any, value: Any) -> Any | None:
 
 
 class MsspSQLAInterface(SQLAInterface):
-    """SQLAInterface with typed key parsing, capped counts and unwrapped errors."""
+    """SQLAInterface with typed key parsing, capped counts, literal text filters and unwrapped errors."""
+
+    filter_converter_class = LiteralTextFilterConverter
 
     def __init__(self, obj: type, session: Any = None, count_cap: int = DEFAULT_COUNT_CAP) -> None:
         super().__init__(obj, session)

@@ -1,5 +1,12 @@
 """list indexes and the permission cache's version token
 
+`ix_financial_transactions_type_amount` (transaction_type, amount, id) serves the
+transaction list filtered by type and sorted by amount: the rows of one type in amount
+order, with the lists' `id` tie-breaker, so the page is a backward index scan that stops
+after 25 rows (EXPLAIN ANALYZE at 1M transactions: 0.4 ms instead of 108 ms for a bitmap
+scan and a sort of the type's 60k rows). A lone `amount` index is not made: it made this
+query slower (migration 0010, removed since: the backward scan passes every other type first).
+
 `security_version` holds one row whose `version` (a random UUID) statement triggers
 replace whenever roles, permissions, resources or memberships change, on any path (the
 security screens, `flask mssp sync-roles`, FAB's CLI, plain SQL). Each worker caches
@@ -40,6 +47,10 @@ def trigger_name(table: str) -> str:
 
 
 def upgrade():
+    op.create_index(
+        'ix_financial_transactions_type_amount', 'financial_transactions',
+        ['transaction_type', 'amount', 'id'], unique=False,
+    )
     op.create_table(
         'security_version',
         sa.Column('id', sa.SmallInteger(), nullable=False),
@@ -70,3 +81,4 @@ def downgrade():
         op.execute(f"DROP TRIGGER IF EXISTS {trigger_name(table)} ON {table}")
     op.execute(f"DROP FUNCTION IF EXISTS {FUNCTION}()")
     op.drop_table('security_version')
+    op.drop_index('ix_financial_transactions_type_amount', table_name='financial_transactions')
