@@ -1,5 +1,5 @@
-"""REST list counts: the count leaves out the joins that only select related labels, and
-stays right with relation filters and row restrictions."""
+"""REST lists: counts without the joins that only select related labels, right with relation
+filters; later pages (keys first, then the rows) in order with their labels."""
 
 from __future__ import annotations
 
@@ -52,3 +52,22 @@ def test_count_matches_the_rows_with_and_without_filters(client, world):
 def test_count_of_a_full_page_counts_past_it(client, world):
     count, rows = listed(client, "Admin", page=0, page_size=1)
     assert (count, len(rows)) == (2, 1)
+
+
+def test_a_later_page_lists_the_same_rows_in_the_same_order_with_their_labels(app, client, world):
+    from tests.web.test_screens_lists import add_clients_with_transactions
+
+    add_clients_with_transactions(app, 7)
+    headers = bearer(api_token(client, ROLE_USERS["Admin"]))
+
+    def page(**arguments) -> list[tuple]:
+        arguments.update(order_column="amount", order_direction="desc")
+        url = f"/api/v1/financial_transaction/?q={quote(prison.dumps(arguments))}"
+        response = client.get(url, headers=headers)
+        assert response.status_code == 200, response.get_json()
+        rows = response.get_json()["result"]
+        return [(row["amount"], (row["client"] or {}).get("company_name")) for row in rows]
+
+    everything = page(page=0, page_size=20)
+    assert len(everything) == 9 and everything[1] == ("1006.00", "Bulk Client 006")
+    assert page(page=1, page_size=3) + page(page=2, page_size=3) == everything[3:9]
