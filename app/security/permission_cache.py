@@ -57,7 +57,6 @@ class CachedRole:
 @dataclass
 class _Snapshot:
     version: uuid.UUID | None
-    roles: dict[int, CachedRole] = field(default_factory=dict)
     roles_by_name: dict[str, CachedRole | None] = field(default_factory=dict)
     role_pairs: dict[int, frozenset[Pair]] = field(default_factory=dict)
     user_roles: dict[int, tuple[CachedRole, ...]] = field(default_factory=dict)
@@ -102,8 +101,6 @@ class PermissionCache:
             row = self._session().execute(select(Role.id, Role.name).where(Role.name == name)).first()
             role = CachedRole(row.id, row.name) if row else None
             snapshot.roles_by_name[name] = role
-            if role:
-                snapshot.roles[role.id] = role
         return snapshot.roles_by_name[name]
 
     def user_roles(self, user_id: int) -> tuple[CachedRole, ...]:
@@ -127,7 +124,6 @@ class PermissionCache:
                 seen.setdefault(row.id, CachedRole(row.id, row.name))
             roles = tuple(seen.values())
             snapshot.user_roles[user_id] = roles
-            snapshot.roles.update((role.id, role) for role in roles)
         return roles
 
     def role_pairs(self, role_ids: Iterable[int]) -> frozenset[Pair]:
