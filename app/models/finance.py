@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Date, ForeignKey, String
+from sqlalchemy import Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -73,6 +73,10 @@ class FinancialTransaction(
         currency_check(),
         non_negative("amount"),
         custom_field_data_index("financial_transactions"),
+        # The list filtered by type and sorted by amount (with the lists' `id` tie-breaker):
+        # a backward index scan that stops after one page (0.4 ms; a sort of the type's
+        # 60k rows without it, 108 ms at 1M transactions).
+        Index("ix_financial_transactions_type_amount", "transaction_type", "amount", "id"),
     )
 
     transaction_type: Mapped[TransactionType] = mapped_column(

@@ -24,6 +24,7 @@ from flask_appbuilder.security.utils import is_null_password
 from app.extensions import db
 from app.models.audit import AuditAction
 from app.security.api import MsspUserApi
+from app.security.cached_access import CachedAccessMixin
 from app.security.models import AuthProvider, MsspUser
 from app.security.rate_limits import apply_login_rate_limit
 from app.security.sessions import (
@@ -55,7 +56,7 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class MsspSecurityManager(SecurityManager):
+class MsspSecurityManager(CachedAccessMixin, SecurityManager):
     user_model = MsspUser
     userdbmodelview = MsspUserView
     userldapmodelview = MsspLdapUserView

@@ -9,12 +9,14 @@ because people log in with their email address.
 from __future__ import annotations
 
 import enum
+import uuid
 from datetime import datetime
 
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import Boolean, DateTime, Integer, event, func, text
+from sqlalchemy import Boolean, CheckConstraint, DateTime, Integer, SmallInteger, Uuid, event, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.extensions import db
 from app.models.mixins import CustomFieldDataMixin
 from app.models.types import custom_field_data_index, str_enum
 
@@ -68,3 +70,19 @@ def keep_username_equal_to_email(_mapper, _connection, user: MsspUser) -> None:
     if user.email:
         user.email = user.email.strip().lower()
         user.username = user.email
+
+
+class SecurityVersion(db.Model):
+    """The permission cache's version token (app.security.permission_cache): one row.
+
+    Statement triggers on the role, permission and membership tables (migration 0014)
+    give it a fresh random UUID on every change, in the changing transaction.
+    """
+
+    __tablename__ = "security_version"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    version: Mapped[uuid.UUID] = mapped_column(
+        Uuid, nullable=False, server_default=text("gen_random_uuid()")
+    )

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, cast, func, literal, not_
 from sqlalchemy.dialects.postgresql import JSONB, JSONPATH
 
+from app.db.like import contains_pattern
 from app.models.custom_fields import CustomFieldDefinition, CustomFieldType
 from app.services.custom_field_values import CHOICE_TYPES, RANGE_TYPES, TEXT_TYPES, coerce_value
 
@@ -41,11 +42,6 @@ def parse_argument(key: str) -> tuple[str, str] | None:
     return (name, operator) if operator in OPERATORS else None
 
 
-def _like(term: str) -> str:
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def condition(model: type, definition: CustomFieldDefinition, operator: str, raw: str) -> ColumnElement:
     """The WHERE clause for one filter argument; ValueError with a message when it does not fit."""
     column = model.custom_field_data
@@ -59,7 +55,7 @@ def condition(model: type, definition: CustomFieldDefinition, operator: str, raw
     if operator == "ic":
         if kind not in TEXT_TYPES:
             raise ValueError(f"{definition.label}: 'contains' applies to text fields.")
-        return column[name].astext.ilike(_like(raw.strip()))
+        return column[name].astext.ilike(contains_pattern(raw.strip()))
     if operator in ("has", "eq") and kind is CustomFieldType.MULTI_SELECT:
         option = coerce_value(definition, raw)[0]
         return column.contains({name: [option]})

@@ -24,11 +24,13 @@ def register_views(app: Flask, appbuilder: AppBuilder) -> None:
     from app.views.integrations import register_integration_views
     from app.views.permissions import install_template_filters
     from app.views.site import site_blueprint
+    from app.views.translations import install_template_translations
 
     app.register_blueprint(health_blueprint)
     app.register_blueprint(site_blueprint)
     register_error_handlers(app)
     install_template_filters(app)
+    install_template_translations(app)
     register_domain_views(appbuilder)
     # Other screens (dashboards, integrations) register here, one line each.
     register_dashboard_views(appbuilder)

@@ -42,7 +42,13 @@ from wtforms.fields.core import UnboundField
 from app.models.custom_fields import CustomFieldDefinition, CustomFieldType
 from app.services.custom_field_filters import filter_conditions
 from app.services.custom_field_values import RANGE_TYPES, TEXT_TYPES, coerce_value, is_missing
-from app.services.custom_fields import VALUES_COLUMN, clean_values, definitions_for, entity_for_model
+from app.services.custom_fields import (
+    VALUES_COLUMN,
+    active_definitions_by_entity,
+    clean_values,
+    definitions_for,
+    entity_for_model,
+)
 from app.views import csv_export
 from app.views.display import format_datetime, format_decimal, format_value, pretty_json
 from app.views.fields import JSONField, UTCDateTimeField
@@ -60,7 +66,8 @@ def is_custom_column(column: str) -> bool:
 
 
 def active_definitions(model: type) -> list[CustomFieldDefinition]:
-    """The active definitions of `model`'s entity, read once per request."""
+    """The active definitions of `model`'s entity; every entity's are read once per request
+    (a client hub page shows seven entities)."""
     entity = entity_for_model(model)
     if entity is None:
         return []
@@ -68,10 +75,9 @@ def active_definitions(model: type) -> list[CustomFieldDefinition]:
 
     if not has_request_context():
         return definitions_for(db.session, entity)
-    cache = request.environ.setdefault(_CACHE_KEY, {})
-    if entity not in cache:
-        cache[entity] = definitions_for(db.session, entity)
-    return cache[entity]
+    if _CACHE_KEY not in request.environ:
+        request.environ[_CACHE_KEY] = active_definitions_by_entity(db.session)
+    return request.environ[_CACHE_KEY].get(entity, [])
 
 
 # --- form inputs -------------------------------------------------------------------------------

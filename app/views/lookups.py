@@ -11,6 +11,8 @@ from flask_appbuilder.models.sqla.filters import BaseFilter
 from sqlalchemy import String, Text, cast
 from sqlalchemy.orm import joinedload
 
+from app.db.like import contains_pattern
+
 if TYPE_CHECKING:
     from app.views.base import MsspModelView
 
@@ -93,8 +95,7 @@ def eager_options(model: type, paths: Iterable[str]) -> list[Any]:
 
 
 def like_pattern(term: str) -> str:
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    return contains_pattern(term)
 
 
 def picker_search_columns(model: type) -> Sequence[str]:

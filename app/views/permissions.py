@@ -2,18 +2,17 @@
 
 FAB asks the database once per menu entry and per button when it renders a page (about
 forty queries on our navbar). Menus, buttons, tabs and links only need to know what
-the person holds, so we load every (permission, resource) pair of their roles in one
-query and answer from memory. Authorisation of the routes themselves still goes through
-FAB's `has_access` in its decorators.
+the person holds: every (permission, resource) pair of their roles, from the security
+manager's permission cache (app.security.permission_cache), kept for the request.
+Authorisation of the routes themselves goes through FAB's `has_access` in its
+decorators, which the security manager answers from the same cache.
 """
 
 from __future__ import annotations
 
 from flask import Flask, current_app, g
 from flask_appbuilder.const import PERMISSION_PREFIX
-from flask_appbuilder.security.sqla.models import assoc_permissionview_role
 from flask_login import current_user
-from sqlalchemy import select
 
 
 def user_permissions() -> frozenset[tuple[str, str]]:
@@ -22,27 +21,14 @@ def user_permissions() -> frozenset[tuple[str, str]]:
     if cached is not None:
         return cached
     sm = current_app.appbuilder.sm
+    user = None
     if current_user.is_authenticated:
         user = sm._get_safe_user(g.user) if hasattr(g, "user") else None
-        roles = list(user.roles) if user is not None and user.is_active else []
-    else:
-        public = sm.get_public_role()
-        roles = [public] if public is not None else []
-    role_ids = [role.id for role in roles]
-    pairs: frozenset[tuple[str, str]] = frozenset()
-    if role_ids:
-        pv, permission, view_menu = sm.permissionview_model, sm.permission_model, sm.viewmenu_model
-        rows = sm.session.execute(
-            select(permission.name, view_menu.name)
-            .select_from(pv)
-            .join(permission, pv.permission_id == permission.id)
-            .join(view_menu, pv.view_menu_id == view_menu.id)
-            .join(assoc_permissionview_role, assoc_permissionview_role.c.permission_view_id == pv.id)
-            .where(assoc_permissionview_role.c.role_id.in_(role_ids))
-        ).all()
-        pairs = frozenset((row[0], row[1]) for row in rows)
-    g._mssp_permissions = pairs
-    return pairs
+        if user is None or not user.is_active:
+            g._mssp_permissions = frozenset()
+            return g._mssp_permissions
+    g._mssp_permissions = sm.user_pairs(user)
+    return g._mssp_permissions
 
 
 def holds(permission: str, resource: str) -> bool:

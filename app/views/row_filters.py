@@ -41,7 +41,8 @@ def _decide(resource: str) -> bool:
     user = current_user()
     if user is None:
         return True
-    roles = list(user.roles)
+    sm = current_app.appbuilder.sm
+    roles = sm.permission_cache.user_roles(user.id)
     names = {role.name for role in roles}
     if ADMIN in names:
         return False
@@ -51,7 +52,6 @@ def _decide(resource: str) -> bool:
     others = [role.id for role in roles if role.name not in restricted]
     if not others:
         return True
-    sm = current_app.appbuilder.sm
     return not sm.exist_permission_on_roles(resource, "can_read", others)
 
 
