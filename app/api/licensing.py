@@ -10,6 +10,8 @@ from app.views.datamodel import MsspSQLAInterface
 class LicensePoolApi(MsspModelRestApi):
     datamodel = MsspSQLAInterface(LicensePool)
     resource_name = "license_pool"
+    #: Kept by the seat rules from the assignments.
+    read_only_columns = frozenset({"assigned_seats"})
     search_columns = ["vendor", "product_name", "license_type", "expiry_date", "is_active"]
 
 

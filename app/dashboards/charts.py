@@ -110,8 +110,12 @@ def open_tickets(ctx: ChartContext) -> list[tickets.TicketCount]:
     return ctx.shared("open_tickets", lambda: tickets.open_tickets(ctx.session, ctx.client_id))
 
 
-def license_usage(ctx: ChartContext) -> list[licenses.PoolUsage]:
-    return ctx.shared("license_usage", lambda: licenses.license_usage(ctx.session, ctx.client_id))
+def license_usage(ctx: ChartContext) -> licenses.LicenseUse:
+    """The pools the chart draws, and the counts the headline shows: one query for both."""
+    return ctx.shared(
+        "license_usage",
+        lambda: licenses.license_usage(ctx.session, ctx.client_id, limit=license_figures.MAX_POOLS),
+    )
 
 
 def _sla_target_actual(ctx: ChartContext) -> Figure:
@@ -176,7 +180,7 @@ def _renewals(ctx: ChartContext) -> Figure:
 
 
 def _licenses(ctx: ChartContext) -> Figure:
-    return license_figures.license_usage_figure(license_usage(ctx), for_client=not ctx.fleet)
+    return license_figures.license_usage_figure(license_usage(ctx).pools, for_client=not ctx.fleet)
 
 
 CHARTS: tuple[Chart, ...] = (

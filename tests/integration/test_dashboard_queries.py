@@ -265,13 +265,20 @@ def test_contracts_ending_one_by_one_or_per_week(db_session, known):
 
 def test_license_pools_use(db_session, known):
     usage = licenses.license_usage(db_session)
-    assert [(p.product_name, p.total_seats, p.assigned_seats, p.utilisation) for p in usage] == [
+    assert [(p.product_name, p.total_seats, p.assigned_seats, p.utilisation) for p in usage.pools] == [
         ("Test EDR seats", 100, 95, D("0.9500")),
         ("Test SIEM seats", 50, 5, D("0.1000")),
     ]
-    assert [p.product_name for p in licenses.nearly_full_pools(usage)] == ["Test EDR seats"]
+    assert (usage.pool_count, usage.nearly_full_count) == (2, 1)
+    assert [p.product_name for p in usage.pools if p.nearly_full] == ["Test EDR seats"]
+    fullest = licenses.license_usage(db_session, limit=1)
+    assert [p.product_name for p in fullest.pools] == ["Test EDR seats"]
+    assert (fullest.pool_count, fullest.nearly_full_count) == (2, 1)
     alpha = licenses.license_usage(db_session, known.alpha.id)
-    assert [(p.product_name, p.assigned_seats, p.client_seats) for p in alpha] == [("Test EDR seats", 95, 60)]
+    assert [(p.product_name, p.assigned_seats, p.client_seats) for p in alpha.pools] == [
+        ("Test EDR seats", 95, 60)
+    ]
+    assert (alpha.pool_count, alpha.nearly_full_count) == (1, 1)
 
 
 def test_clients_counted_and_found_by_name(db_session, known):
