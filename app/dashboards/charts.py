@@ -25,7 +25,7 @@ from app.dashboards.figures import sla as sla_figures
 from app.dashboards.figures import tickets as ticket_figures
 from app.dashboards.figures.common import Figure, empty_figure
 from app.dashboards.filters import PRESETS, DashboardFilters
-from app.dashboards.queries import finance, health, licenses, renewals, sla, tickets
+from app.dashboards.queries import finance, health, licenses, renewals, sla, tickets, top_clients
 from app.dashboards.queries.common import RollupStatus
 
 T = TypeVar("T")
@@ -159,7 +159,7 @@ def _revenue_monthly(ctx: ChartContext) -> Figure:
 
 
 def _revenue_top_clients(ctx: ChartContext) -> Figure:
-    rows = finance.top_clients_by_revenue(
+    rows = top_clients.top_clients_by_revenue(
         ctx.session,
         ctx.filters,
         ctx.money_client_ids(),

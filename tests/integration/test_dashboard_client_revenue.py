@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from app.dashboards.filters import DashboardFilters
 from app.dashboards.queries.common import rollup_status
-from app.dashboards.queries.finance import top_clients_by_revenue, whole_months
+from app.dashboards.queries.top_clients import top_clients_by_revenue, whole_months
 from app.dashboards.rollups import refresh_rollups
 from app.models.finance import FinancialTransaction, TransactionStatus, TransactionType
 from tests.dashboard_data import TODAY, build_known_data
@@ -167,17 +167,17 @@ def settled(db_session, known):
 @pytest.fixture
 def proofs(monkeypatch) -> list[bool]:
     """Whether each ranking from the candidates was proven (False: every client was summed instead)."""
-    from app.dashboards.queries import finance
+    from app.dashboards.queries import top_clients
 
     seen: list[bool] = []
-    real = finance._top_clients_of_candidates
+    real = top_clients._top_clients_of_candidates
 
     def spy(*args, **kwargs):
         result = real(*args, **kwargs)
         seen.append(result is not None)
         return result
 
-    monkeypatch.setattr(finance, "_top_clients_of_candidates", spy)
+    monkeypatch.setattr(top_clients, "_top_clients_of_candidates", spy)
     return seen
 
 

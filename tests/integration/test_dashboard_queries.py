@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from app.dashboards.filters import DashboardFilters
-from app.dashboards.queries import clients, finance, health, licenses, renewals, sla, tickets
+from app.dashboards.queries import clients, finance, health, licenses, renewals, sla, tickets, top_clients
 from app.dashboards.queries.common import rollup_status
 from app.dashboards.rollups import refresh_rollups
 from app.models.finance import FinancialTransaction, TransactionType
@@ -199,7 +199,7 @@ def test_revenue_for_one_service_and_for_an_account_managers_clients(db_session,
 
 def test_top_clients_by_revenue_per_currency(db_session, known):
     quarter = DashboardFilters.for_preset("quarter", TODAY)
-    live = finance.top_clients_by_revenue(db_session, quarter)
+    live = top_clients.top_clients_by_revenue(db_session, quarter)
     assert [(r.currency, r.rank, r.company_name, r.revenue) for r in live] == [
         ("EUR", 1, "Alpha Test GmbH", D("2000.00")),
         ("USD", 1, "Beta Test Inc", D("2500.00")),
@@ -207,15 +207,15 @@ def test_top_clients_by_revenue_per_currency(db_session, known):
     refresh_rollups(full=True, session=db_session, today=TODAY)
     as_of = rollup_status(db_session).revenue_windows_as_of
     assert as_of == TODAY
-    assert finance.top_clients_by_revenue(db_session, quarter, windows_as_of=as_of) == live
+    assert top_clients.top_clients_by_revenue(db_session, quarter, windows_as_of=as_of) == live
     month = DashboardFilters.for_preset("30d", TODAY)
     assert [
         (r.currency, r.revenue)
-        for r in finance.top_clients_by_revenue(db_session, month, windows_as_of=as_of)
+        for r in top_clients.top_clients_by_revenue(db_session, month, windows_as_of=as_of)
     ] == [("USD", D("500.00"))]
     # A custom range ending today is summed from the transactions, not read from a preset window.
     custom = DashboardFilters("custom", date(2026, 5, 1), TODAY)
-    summed = finance.top_clients_by_revenue(db_session, custom, windows_as_of=as_of)
+    summed = top_clients.top_clients_by_revenue(db_session, custom, windows_as_of=as_of)
     assert [(r.currency, r.revenue) for r in summed] == [("EUR", D("1000.00")), ("USD", D("2500.00"))]
 
 
@@ -345,7 +345,7 @@ def test_incremental_refresh_recomputes_only_what_changed(db_session, known):
         db_session, DashboardFilters("custom", date(2026, 6, 1), TODAY), rollup=True
     )
     assert [(r.currency, r.revenue) for r in june] == [("EUR", D("100.00")), ("USD", D("500.00"))]
-    alpha_top = finance.top_clients_by_revenue(
+    alpha_top = top_clients.top_clients_by_revenue(
         db_session, DashboardFilters.for_preset("30d", TODAY), windows_as_of=TODAY
     )
     assert [(r.company_name, r.revenue) for r in alpha_top] == [

@@ -28,12 +28,13 @@ from app.dashboards.figures.common import (
     typed_array,
 )
 from app.dashboards.filters import MAX_POINTS, DashboardFilters, FilterError, week_start
-from app.dashboards.queries.finance import ClientRevenue, MonthMoney, MrrMonth
+from app.dashboards.queries.finance import MonthMoney, MrrMonth
 from app.dashboards.queries.health import LatestValue, MetricSeries
 from app.dashboards.queries.licenses import PoolUsage
 from app.dashboards.queries.renewals import EndingContract, EndingWeek, Renewals
 from app.dashboards.queries.sla import SlaCompliance, SlaMonth
 from app.dashboards.queries.tickets import ClientBacklog, TicketCount, TicketWeek
+from app.dashboards.queries.top_clients import ClientRevenue
 
 TODAY = date(2026, 6, 15)
 JAN, FEB = date(2026, 1, 1), date(2026, 2, 1)

@@ -18,7 +18,8 @@ from app.dashboards.figures.common import (
     stacked_figure,
     trace,
 )
-from app.dashboards.queries.finance import ClientRevenue, MonthMoney, MrrMonth
+from app.dashboards.queries.finance import MonthMoney, MrrMonth
+from app.dashboards.queries.top_clients import ClientRevenue
 
 NO_MONEY = "No revenue or cost recorded in this period."
 NO_REVENUE = "No revenue booked in this period."
