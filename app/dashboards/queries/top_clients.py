@@ -115,7 +115,18 @@ _EDGE_DAYS = (
 )
 
 
-def _candidates_sql(state: str, bound_rows: str) -> str:
+_INSIDE_MONTHS = """(
+    SELECT sum(m.revenue) FROM dash_client_revenue_monthly m
+    WHERE m.client_id = c.client_id AND m.currency = c.currency
+    AND m.month >= :whole_from AND m.month < :whole_after)"""
+#: All time less the months outside the range: fewer rows to read when the range covers most months.
+_ALL_TIME_LESS_OUTSIDE = """c.bound - coalesce((
+    SELECT sum(m.revenue) FROM dash_client_revenue_monthly m
+    WHERE m.client_id = c.client_id AND m.currency = c.currency
+    AND (m.month < :whole_from OR m.month >= :whole_after)), 0)"""
+
+
+def _candidates_sql(state: str, bound_rows: str, months: str) -> str:
     return f"""
     WITH candidates AS (
         SELECT cur.currency, b.client_id, b.revenue AS bound, b.position
@@ -126,30 +137,54 @@ def _candidates_sql(state: str, bound_rows: str) -> str:
             ORDER BY revenue DESC, client_id LIMIT :candidates + 1
         ) b
     ),
-    edges AS (
-        -- The edge days read live; `fresh`: their revenue changed since the bound was computed.
-        SELECT t.currency, t.client_id, sum(t.amount) AS revenue,
-               sum(t.amount) FILTER (WHERE t.updated_at >= (
-                   SELECT watermark - CAST(:overlap AS interval) FROM dash_rollup_state
-                   WHERE name = '{state}')) AS fresh
-        FROM financial_transactions t
+    edges AS (  -- the edge days, read live (from the covering revenue-by-day index)
+        SELECT t.currency, t.client_id, sum(t.amount) AS revenue FROM financial_transactions t
         {where(_EDGE_DAYS, *_CLIENT_REVENUE_ROWS)}
         GROUP BY t.currency, t.client_id
     ),
+    fresh AS (  -- what the edge days gained since the bound was computed (by the updated_at index)
+        SELECT t.currency, t.client_id, sum(t.amount) AS revenue FROM financial_transactions t
+        {
+        where(
+            "t.updated_at >= (SELECT watermark - CAST(:overlap AS interval) FROM dash_rollup_state"
+            f" WHERE name = '{state}')",
+            _EDGE_DAYS,
+            *_CLIENT_REVENUE_ROWS,
+        )
+    }
+        GROUP BY t.currency, t.client_id
+    ),
     exact AS MATERIALIZED (
-        SELECT c.currency, c.client_id, coalesce(e.revenue, 0) + coalesce((
-                   SELECT sum(m.revenue) FROM dash_client_revenue_monthly m
-                   WHERE m.client_id = c.client_id AND m.currency = c.currency
-                   AND m.month >= :whole_from AND m.month < :whole_after), 0) AS revenue
+        SELECT c.currency, c.client_id, coalesce(e.revenue, 0) + coalesce({months}, 0) AS revenue
         FROM candidates c LEFT JOIN edges e ON e.currency = c.currency AND e.client_id = c.client_id
         WHERE c.position <= :candidates
+    ),
+    ranked AS (
+        SELECT x.*, rank() OVER w AS rank, row_number() OVER w AS position FROM exact x
+        WHERE x.revenue > 0
+        WINDOW w AS (PARTITION BY x.currency ORDER BY x.revenue DESC)
     )
-    SELECT 'client', x.currency, x.client_id, cl.company_name, x.revenue
-    FROM exact x JOIN clients cl ON cl.id = x.client_id WHERE x.revenue > 0
+    SELECT 'client', r.currency, r.client_id, cl.company_name, r.revenue, r.rank, r.position
+    FROM ranked r JOIN clients cl ON cl.id = r.client_id WHERE r.rank <= :limit
     UNION ALL
-    SELECT 'bound', currency, NULL, NULL, bound FROM candidates WHERE position = :candidates + 1
+    SELECT 'bound', currency, NULL, NULL, bound, NULL, NULL FROM candidates WHERE position = :candidates + 1
     UNION ALL
-    SELECT 'fresh', currency, NULL, NULL, max(fresh) FROM edges WHERE fresh > 0 GROUP BY currency"""
+    SELECT 'fresh', currency, NULL, NULL, max(revenue), NULL, NULL FROM fresh WHERE revenue > 0
+    GROUP BY currency"""
+
+
+def _months_sql(session: Session, params: dict, bound: tuple[str, str]) -> str:
+    """How a candidate's whole months are summed: the months in the range, or all time less the others."""
+    if bound is not ALL_TIME_BOUND:
+        return _INSIDE_MONTHS
+    first, last = run(session, "SELECT min(month), max(month) FROM dash_client_revenue_monthly")[0]
+    if first is None:
+        return _INSIDE_MONTHS
+    inside = (params["whole_after"].year - params["whole_from"].year) * 12 + (
+        params["whole_after"].month - params["whole_from"].month
+    )
+    stored = (last.year - first.year) * 12 + last.month - first.month + 1
+    return _ALL_TIME_LESS_OUTSIDE if stored - inside < inside else _INSIDE_MONTHS
 
 
 def _top_clients_of_candidates(
@@ -164,29 +199,26 @@ def _top_clients_of_candidates(
     refresh) gained since. When the `limit`-th candidate earned more than that, the ranking
     is exact; else the caller sums every client.
     """
-    revenue: dict[str, list[tuple[Decimal, str, uuid.UUID]]] = {}
+    limit = params["limit"]
+    ranked: dict[str, list[ClientRevenue]] = {}
+    nth: dict[str, Decimal] = {}
     outside: dict[str, Decimal] = {}
-    for kind, currency, client_id, name, amount in run(session, _candidates_sql(*bound), params):
+    sql = _candidates_sql(*bound, _months_sql(session, params, bound))
+    for kind, currency, client_id, name, amount, rank, position in run(session, sql, params):
         if kind == "client":
-            revenue.setdefault(currency, []).append((amount, name, client_id))
+            ranked.setdefault(currency, []).append(ClientRevenue(currency, rank, client_id, name, amount))
+            if position == limit:
+                nth[currency] = amount
         else:
             outside[currency] = outside.get(currency, Decimal(0)) + amount
-    rows = []
-    for currency in sorted(revenue.keys() | outside.keys()):
-        ranked = sorted(revenue.get(currency, []), key=lambda r: -r[0])
+    for currency in ranked.keys() | outside.keys():
         # Fewer than `limit` earners: proven only when nobody else can have earned anything.
-        nth = ranked[params["limit"] - 1][0] if len(ranked) >= params["limit"] else None
         most_outside = outside.get(currency, Decimal(0))
-        if (most_outside > 0) if nth is None else (nth <= most_outside):
+        if (most_outside > 0) if currency not in nth else (nth[currency] <= most_outside):
             return None
-        rank = 0
-        for position, (amount, name, client_id) in enumerate(ranked, start=1):
-            if position == 1 or amount < ranked[position - 2][0]:
-                rank = position  # ties share the rank of the first of them, as SQL's rank()
-            if rank > params["limit"]:
-                break
-            rows.append(ClientRevenue(currency, rank, client_id, name, amount))
-    return sorted(rows, key=lambda r: (r.currency, r.rank, r.company_name))
+    return sorted(
+        (r for rows in ranked.values() for r in rows), key=lambda r: (r.currency, r.rank, r.company_name)
+    )
 
 
 def top_clients_by_revenue(
