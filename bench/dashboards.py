@@ -75,7 +75,7 @@ def explain(app) -> None:
     from sqlalchemy import event
 
     from app.dashboards.filters import DashboardFilters
-    from app.dashboards.queries import finance, licenses, renewals
+    from app.dashboards.queries import licenses, renewals, top_clients
     from app.dashboards.queries.common import rollup_status
     from app.extensions import db
 
@@ -85,7 +85,7 @@ def explain(app) -> None:
         "licenses (overview)": lambda s: licenses.license_usage(s),
         "renewals (overview)": lambda s: renewals.contracts_ending(s, today),
         "contracts ending 30/60/90": lambda s: renewals.ending_counts(s, today),
-        "top clients, 400 days": lambda s: finance.top_clients_by_revenue(
+        "top clients, 400 days": lambda s: top_clients.top_clients_by_revenue(
             s, custom, monthly_rollup=rollup_status(s).ready("client_revenue")
         ),
     }

@@ -39,6 +39,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from app.services.licensing import RECOUNT_SQL  # noqa: E402
+
 BENCH_PASSWORD = "copper-harbor-lantern-2026"
 USERS = {
     "Admin": "bench.admin@mssp.example",
@@ -530,6 +532,8 @@ DERIVED = [
         VALUES ('client', 'tier', 'Tier', 'select', CAST(:tiers AS jsonb), true, true),
                ('client', 'employees', 'Employees', 'integer', NULL, false, true)""",
     ),
+    # COPY bypasses the seat rules that keep each pool's counter: fill it as the migration does.
+    ("license_pools.assigned_seats", RECOUNT_SQL),
 ]
 
 

@@ -124,13 +124,15 @@ class MsspModelRestApi(CustomFieldFiltersMixin, ModelRestApi):
     require_version: ClassVar[bool] = True
     #: JSON columns that may hold any JSON value (others must be objects).
     json_any_columns: ClassVar[frozenset[str]] = frozenset()
+    #: Columns the server keeps (counters...): shown, never written by a client.
+    read_only_columns: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self) -> None:
         model = self.datamodel.obj
         if not type(self).class_permission_name:
             self.class_permission_name = model.__name__
         columns = [c.key for c in model.__mapper__.column_attrs]
-        writable = [c for c in columns if c not in SERVER_COLUMNS]
+        writable = [c for c in columns if c not in SERVER_COLUMNS | self.read_only_columns]
         self.list_columns = with_custom_field_values(self.list_columns or columns, columns)
         self.show_columns = with_custom_field_values(self.show_columns or columns, columns)
         self.add_columns = self.add_columns or writable

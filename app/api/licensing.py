@@ -77,6 +77,8 @@ class LicensePoolApiInterface(LicensePoolInterface):
 class LicensePoolApi(MsspModelRestApi):
     datamodel = LicensePoolApiInterface(LicensePool)
     resource_name = "license_pool"
+    #: Kept by the seat rules from the assignments.
+    read_only_columns = frozenset({"assigned_seats"})
     search_columns = ["vendor", "product_name", "license_type", "expiry_date", "is_active"]
 
     def _init_model_schemas(self) -> None:

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 
-import plotly.graph_objects as go
 from sqlalchemy.orm import Session
 
 from app.dashboards.access import DashboardAccess, FinanceScope
@@ -24,9 +23,9 @@ from app.dashboards.figures import licenses as license_figures
 from app.dashboards.figures import renewals as renewal_figures
 from app.dashboards.figures import sla as sla_figures
 from app.dashboards.figures import tickets as ticket_figures
-from app.dashboards.figures.common import empty_figure
+from app.dashboards.figures.common import Figure, empty_figure
 from app.dashboards.filters import PRESETS, DashboardFilters
-from app.dashboards.queries import finance, health, licenses, renewals, sla, tickets
+from app.dashboards.queries import finance, health, licenses, renewals, sla, tickets, top_clients
 from app.dashboards.queries.common import RollupStatus
 
 T = TypeVar("T")
@@ -75,7 +74,7 @@ class Chart:
     key: str
     title: str
     section: str
-    build: Callable[[ChartContext], go.Figure]
+    build: Callable[[ChartContext], Figure]
     financial: bool = False
     on_overview: bool = True
     on_client: bool = True
@@ -95,7 +94,7 @@ class Chart:
 # --- builders: query, then figure -----------------------------------------------------------
 
 
-def _sla_compliance(ctx: ChartContext) -> go.Figure:
+def _sla_compliance(ctx: ChartContext) -> Figure:
     return sla_figures.compliance_figure(
         sla.sla_compliance(ctx.session, ctx.filters, ctx.rollups.ready("sla"))
     )
@@ -111,52 +110,56 @@ def open_tickets(ctx: ChartContext) -> list[tickets.TicketCount]:
     return ctx.shared("open_tickets", lambda: tickets.open_tickets(ctx.session, ctx.client_id))
 
 
-def license_usage(ctx: ChartContext) -> list[licenses.PoolUsage]:
-    return ctx.shared("license_usage", lambda: licenses.license_usage(ctx.session, ctx.client_id))
+def license_usage(ctx: ChartContext) -> licenses.LicenseUse:
+    """The pools the chart draws, and the counts the headline shows: one query for both."""
+    return ctx.shared(
+        "license_usage",
+        lambda: licenses.license_usage(ctx.session, ctx.client_id, limit=license_figures.MAX_POOLS),
+    )
 
 
-def _sla_target_actual(ctx: ChartContext) -> go.Figure:
+def _sla_target_actual(ctx: ChartContext) -> Figure:
     return sla_figures.target_actual_figure(sla_months(ctx), averaged=ctx.fleet)
 
 
-def _sla_breaches(ctx: ChartContext) -> go.Figure:
+def _sla_breaches(ctx: ChartContext) -> Figure:
     return sla_figures.breaches_figure(sla_months(ctx))
 
 
-def _tickets_open(ctx: ChartContext) -> go.Figure:
+def _tickets_open(ctx: ChartContext) -> Figure:
     return ticket_figures.open_tickets_figure(open_tickets(ctx))
 
 
-def _tickets_flow(ctx: ChartContext) -> go.Figure:
+def _tickets_flow(ctx: ChartContext) -> Figure:
     rows = tickets.tickets_by_week(ctx.session, ctx.filters, ctx.rollups.ready("tickets"))
     return ticket_figures.ticket_flow_figure(rows)
 
 
-def _tickets_by_client(ctx: ChartContext) -> go.Figure:
+def _tickets_by_client(ctx: ChartContext) -> Figure:
     return ticket_figures.backlog_by_client_figure(tickets.backlog_by_client(ctx.session))
 
 
-def _health_latest(ctx: ChartContext) -> go.Figure:
+def _health_latest(ctx: ChartContext) -> Figure:
     rows = health.latest_values(
         ctx.session, ctx.client_id, ctx.filters.service_id, ctx.rollups.ready("metrics"), now=ctx.end_of_today
     )
     return health_figures.latest_values_figure(rows, fleet=ctx.fleet)
 
 
-def _health_series(ctx: ChartContext) -> go.Figure:
+def _health_series(ctx: ChartContext) -> Figure:
     rows = health.metric_series(ctx.session, ctx.filters, ctx.rollups.ready("metrics"))
     return health_figures.metric_series_figure(rows, fleet=ctx.fleet, bucket=ctx.filters.metric_bucket()[0])
 
 
-def _revenue_monthly(ctx: ChartContext) -> go.Figure:
+def _revenue_monthly(ctx: ChartContext) -> Figure:
     rows = finance.revenue_and_cost_by_month(
         ctx.session, ctx.filters, ctx.money_client_ids(), ctx.rollups.ready("finance")
     )
     return finance_figures.revenue_cost_figure(rows)
 
 
-def _revenue_top_clients(ctx: ChartContext) -> go.Figure:
-    rows = finance.top_clients_by_revenue(
+def _revenue_top_clients(ctx: ChartContext) -> Figure:
+    rows = top_clients.top_clients_by_revenue(
         ctx.session,
         ctx.filters,
         ctx.money_client_ids(),
@@ -166,18 +169,18 @@ def _revenue_top_clients(ctx: ChartContext) -> go.Figure:
     return finance_figures.top_clients_figure(rows)
 
 
-def _mrr_trend(ctx: ChartContext) -> go.Figure:
+def _mrr_trend(ctx: ChartContext) -> Figure:
     rows = finance.mrr_trend(ctx.session, ctx.filters, ctx.money_client_ids())
     return finance_figures.mrr_figure(rows, show_clients=ctx.fleet)
 
 
-def _renewals(ctx: ChartContext) -> go.Figure:
+def _renewals(ctx: ChartContext) -> Figure:
     result = renewals.contracts_ending(ctx.session, ctx.today, ctx.money_client_ids(), ctx.filters.service_id)
     return renewal_figures.renewals_figure(result, ctx.today.isoformat())
 
 
-def _licenses(ctx: ChartContext) -> go.Figure:
-    return license_figures.license_usage_figure(license_usage(ctx), for_client=not ctx.fleet)
+def _licenses(ctx: ChartContext) -> Figure:
+    return license_figures.license_usage_figure(license_usage(ctx).pools, for_client=not ctx.fleet)
 
 
 CHARTS: tuple[Chart, ...] = (
@@ -259,7 +262,7 @@ def charts_for(access: DashboardAccess, client_id: uuid.UUID | None) -> list[Cha
     return slots
 
 
-def build_chart(chart: Chart, ctx: ChartContext) -> go.Figure:
+def build_chart(chart: Chart, ctx: ChartContext) -> Figure:
     """The chart's figure for this context (the caller has checked the chart is allowed)."""
     if (
         chart.financial

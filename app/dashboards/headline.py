@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from app.dashboards.access import FinanceScope
 from app.dashboards.charts import ChartContext, license_usage, open_tickets
-from app.dashboards.queries import clients, finance, licenses, renewals, sla
+from app.dashboards.queries import clients, finance, renewals, sla
 
 
 @dataclass(frozen=True)
@@ -100,15 +100,16 @@ def _sla_tile(ctx: ChartContext) -> Tile:
 
 
 def _licenses_tile(ctx: ChartContext) -> Tile:
-    usage = license_usage(ctx)
-    full = licenses.nearly_full_pools(usage)
-    names = ", ".join(f"{p.vendor} {p.product_name}" for p in full[:3]) + (" …" if len(full) > 3 else "")
+    use = license_usage(ctx)
+    full = [p for p in use.pools if p.nearly_full]
+    shown = full[:3]
+    names = ", ".join(f"{p.vendor} {p.product_name}" for p in shown)
     return Tile(
         "pools_nearly_full",
         "License pools above 90 % use",
-        [f"{len(full):,} of {len(usage):,}"],
-        note=names,
-        warn=bool(full),
+        [f"{use.nearly_full_count:,} of {use.pool_count:,}"],
+        note=names + (" …" if use.nearly_full_count > len(shown) else ""),
+        warn=use.nearly_full_count > 0,
     )
 
 

@@ -192,6 +192,17 @@ client_revenue_monthly = Table(
     Index("ix_dash_client_revenue_monthly_month", "month"),
 )
 
+#: Each client's revenue per currency over all time (the sum of its monthly rows): the upper
+#: bound that lets a long custom range rank a few hundred clients instead of all of them.
+client_revenue_total = Table(
+    "dash_client_revenue_total",
+    metadata,
+    Column("currency", String(3), primary_key=True),
+    Column("client_id", Uuid, primary_key=True),
+    Column("revenue", RollupMoney, nullable=False),
+    Index("ix_dash_client_revenue_total_rank", "currency", "revenue"),
+)
+
 # The incremental refresh finds changed source rows by updated_at.
 SOURCE_CHANGE_INDEXES = (
     Index("ix_service_performance_metrics_updated_at", ServicePerformanceMetric.__table__.c.updated_at),
@@ -238,4 +249,5 @@ ROLLUP_TABLES = (
     finance_monthly,
     client_revenue_window,
     client_revenue_monthly,
+    client_revenue_total,
 )

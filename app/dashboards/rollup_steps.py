@@ -286,23 +286,45 @@ _PAIRS = """JOIN unnest(CAST(:clients AS uuid[]), CAST(:months AS date[])) AS p(
     AND t.transaction_date >= p.month AND t.transaction_date < (p.month + interval '1 month')"""
 
 
+_CLIENT_TOTAL = """
+    INSERT INTO dash_client_revenue_total (currency, client_id, revenue)
+    SELECT currency, client_id, sum(revenue) FROM dash_client_revenue_monthly {restrict}
+    GROUP BY 1, 2"""
+_OF_CLIENTS = "WHERE client_id = ANY(CAST(:clients AS uuid[]))"
+
+
+def _refresh_client_totals(session: Session, clients: list[str] | None) -> None:
+    """Each client's all-time revenue from its months: of `clients`, or of everyone (None)."""
+    if clients is None:
+        _clear(session, "dash_client_revenue_total")
+        _exec(session, _CLIENT_TOTAL.format(restrict=""))
+        return
+    _exec(session, f"DELETE FROM dash_client_revenue_total {_OF_CLIENTS}", clients=clients)
+    _exec(session, _CLIENT_TOTAL.format(restrict=_OF_CLIENTS), clients=clients)
+
+
 def refresh_client_revenue(session: Session, window: RefreshWindow) -> int:
     """Rebuild the touched (client, month) buckets of the per-client revenue; return how many.
 
     Incrementally, the buckets of changed transactions (cancelled ones too: they leave
-    their bucket); with `since`, every month from since's month on.
+    their bucket); with `since`, every month from since's month on. The all-time totals
+    of the clients touched follow.
     """
     if window.full:
         _clear(session, "dash_client_revenue_monthly")
-        return _exec(session, _CLIENT_REVENUE.format(restrict="", since=""))
+        count = _exec(session, _CLIENT_REVENUE.format(restrict="", since=""))
+        _refresh_client_totals(session, None)
+        return count
     if window.since is not None:
         first = "date_trunc('month', CAST(:since AS timestamptz) AT TIME ZONE 'UTC')::date"
         _exec(session, f"DELETE FROM dash_client_revenue_monthly WHERE month >= {first}", since=window.since)
-        return _exec(
+        count = _exec(
             session,
             _CLIENT_REVENUE.format(restrict="", since=f"AND t.transaction_date >= {first}"),
             since=window.since,
         )
+        _refresh_client_totals(session, None)
+        return count
     # Listed once: a transaction committed between the DELETE and the INSERT must not add a
     # bucket the DELETE did not empty.
     pairs = session.execute(
@@ -326,6 +348,7 @@ def refresh_client_revenue(session: Session, window: RefreshWindow) -> int:
         **params,
     )
     _exec(session, _CLIENT_REVENUE.format(restrict=_PAIRS, since=""), **params)
+    _refresh_client_totals(session, sorted(set(params["clients"])))
     return len(pairs)
 
 

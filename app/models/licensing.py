@@ -77,6 +77,10 @@ class LicensePool(
     is_active: Mapped[bool] = mapped_column(
         Boolean, nullable=False, default=True, server_default=text("true"), index=True
     )
+    #: Seats held by the pool's pending, active and suspended assignments: kept by the seat
+    #: rules (`app.services.licensing`) on every flush, so the dashboards read it instead of
+    #: summing the assignments. Not editable.
+    assigned_seats: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default=text("0"))
 
     assignments: Mapped[list[ClientLicense]] = relationship(
         back_populates="license_pool", passive_deletes="all"
@@ -109,8 +113,10 @@ class ClientLicense(
     )
     status: Mapped[ClientLicenseStatus] = mapped_column(
         str_enum(ClientLicenseStatus, "client_license_status"),
-        nullable=False, default=ClientLicenseStatus.ACTIVE,
-        server_default=ClientLicenseStatus.ACTIVE.value, index=True,
+        nullable=False,
+        default=ClientLicenseStatus.ACTIVE,
+        server_default=ClientLicenseStatus.ACTIVE.value,
+        index=True,
     )
 
     license_pool: Mapped[LicensePool] = relationship(back_populates="assignments")

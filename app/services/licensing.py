@@ -7,6 +7,11 @@
 - An assignment has at least one seat.
 - Seats can only be newly taken from an active pool that has not expired (expiry date
   before today); what is already held stays held.
+- `LicensePool.assigned_seats` counts the seats its holding assignments hold: every flush
+  that adds, changes, moves or deletes an assignment adjusts it in the same transaction
+  (an atomic `UPDATE ... SET assigned_seats = assigned_seats + n`), so dashboards and lists
+  read one column instead of summing 200k assignments. `recount_assigned_seats` rebuilds
+  it from the assignments (after a bulk load that bypassed the ORM).
 """
 
 from __future__ import annotations
@@ -17,8 +22,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from app.models.clients import Client
 from app.models.licensing import ClientLicense, ClientLicenseStatus, LicensePool
@@ -150,6 +157,77 @@ def check_license_changes(changes: PendingChanges) -> None:
             pools.setdefault(id(pool), pool)
     for key, pool in pools.items():
         _check_pool_capacity(session, pool, by_pool.get(key, []))
+    _count_assigned_seats(changes)
+
+
+# --- the assigned-seats counter --------------------------------------------------------------
+
+
+def _held_before(license_: ClientLicense) -> tuple[uuid.UUID | None, int]:
+    """(pool id, seats) this assignment held in the database before the flush; 0 seats if none."""
+    if is_new(license_) or committed_value(license_, "status") not in SEAT_HOLDING_STATUSES:
+        return None, 0
+    return committed_value(license_, "license_pool_id"), committed_value(license_, "assigned_seats") or 0
+
+
+def _count_assigned_seats(changes: PendingChanges) -> None:
+    """Move each changed assignment's seats out of the pool it held them in, into its pool now."""
+    session = changes.session
+    stored: dict[uuid.UUID, int] = defaultdict(int)
+    pending: dict[int, tuple[LicensePool, int]] = {}
+    touched = [
+        lic
+        for lic in changes.saved_of(ClientLicense)
+        if changed(lic, "assigned_seats", "status", "license_pool_id", "license_pool")
+    ]
+    for license_ in touched + changes.deleted_of(ClientLicense):
+        old_pool_id, old_seats = _held_before(license_)
+        if old_seats:
+            stored[old_pool_id] -= old_seats
+        if license_ in changes.deleted or not _holding(license_):
+            continue
+        pool = related(session, license_, "license_pool", "license_pool_id", LicensePool)
+        if pool is None:
+            continue
+        if is_new(pool):
+            count = pending.get(id(pool), (pool, 0))[1]
+            pending[id(pool)] = (pool, count + (license_.assigned_seats or 0))
+        else:
+            stored[pool.id] += license_.assigned_seats or 0
+    for pool, seats in pending.values():
+        pool.assigned_seats = (pool.assigned_seats or 0) + seats
+    # Plain SQL: the counter is no edit of the pool (no new version, updated_at or changed_by).
+    # Sorted: two transactions moving seats between the same pools lock them in the same order.
+    for pool_id in sorted(p for p, delta in stored.items() if delta):
+        now = session.execute(_ADD_SEATS, {"pool": pool_id, "seats": stored[pool_id]}).scalar_one_or_none()
+        loaded = session.identity_map.get(identity_key(LicensePool, pool_id)) if now is not None else None
+        if loaded is not None:
+            set_committed_value(loaded, "assigned_seats", now)
+
+
+_ADD_SEATS = text(
+    "UPDATE license_pools SET assigned_seats = assigned_seats + :seats"
+    " WHERE id = :pool RETURNING assigned_seats"
+)
+_HOLDING_SQL = ", ".join(sorted(f"'{status.value}'" for status in SEAT_HOLDING_STATUSES))
+
+#: The counter rebuilt from the assignments (also the migration's back-fill).
+RECOUNT_SQL = f"""
+    UPDATE license_pools p SET assigned_seats = coalesce(held.seats, 0)
+    FROM license_pools p2
+    LEFT JOIN (
+        SELECT license_pool_id, sum(assigned_seats) AS seats FROM client_licenses
+        WHERE status IN ({_HOLDING_SQL}) GROUP BY license_pool_id
+    ) held ON held.license_pool_id = p2.id
+    WHERE p.id = p2.id AND p.assigned_seats IS DISTINCT FROM coalesce(held.seats, 0)"""
+
+
+def recount_assigned_seats(session: Session | None = None) -> int:
+    """Rebuild every pool's `assigned_seats` from its assignments; commits; returns the pools corrected."""
+    session = session_or_default(session)
+    with unit_of_work(session):
+        corrected = session.execute(text(RECOUNT_SQL)).rowcount
+    return corrected
 
 
 # --- actions ---------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from app.dashboards.filters import DashboardFilters
 from app.dashboards.queries.common import rollup_status
-from app.dashboards.queries.finance import top_clients_by_revenue, whole_months
+from app.dashboards.queries.top_clients import top_clients_by_revenue, whole_months
 from app.dashboards.rollups import refresh_rollups
 from app.models.finance import FinancialTransaction, TransactionStatus, TransactionType
 from tests.dashboard_data import TODAY, build_known_data
@@ -115,3 +115,114 @@ def test_the_rollup_follows_new_cancelled_and_deleted_transactions(db_session, k
     db_session.execute(text("DELETE FROM financial_transactions WHERE currency = 'GBP'"))
     refresh_rollups(since=datetime(2026, 5, 20, tzinfo=UTC), session=db_session, today=TODAY)
     assert ("GBP", 1, "Beta Test Inc", D("900.00")) not in top(db_session, *april_to_june)
+
+
+# --- long ranges: a few candidates per currency, ranked by an upper bound ---------------------
+
+
+def all_time_totals(db_session) -> dict:
+    return {
+        (currency, client, revenue)
+        for currency, client, revenue in db_session.execute(
+            text("SELECT currency, client_id, revenue FROM dash_client_revenue_total")
+        )
+    }
+
+
+def summed_totals(db_session) -> dict:
+    return {
+        (currency, client, revenue)
+        for currency, client, revenue in db_session.execute(
+            text(
+                "SELECT currency, client_id, sum(amount) FROM financial_transactions"
+                " WHERE client_id IS NOT NULL AND transaction_type LIKE 'revenue%'"
+                " AND status <> 'cancelled' GROUP BY 1, 2"
+            )
+        )
+    }
+
+
+def test_all_time_totals_follow_every_refresh(db_session, known):
+    assert all_time_totals(db_session) == summed_totals(db_session) != set()
+    db_session.add(revenue(known.gamma, "5.00", "EUR", date(2026, 2, 10)))
+    db_session.flush()
+    refresh_rollups(session=db_session, today=TODAY)
+    assert all_time_totals(db_session) == summed_totals(db_session)
+    assert ("EUR", known.gamma.id, D("5.00")) in all_time_totals(db_session)
+    db_session.execute(text("DELETE FROM financial_transactions WHERE currency = 'GBP'"))
+    refresh_rollups(since=datetime(2026, 5, 1, tzinfo=UTC), session=db_session, today=TODAY)
+    assert all_time_totals(db_session) == summed_totals(db_session)
+
+
+@pytest.fixture
+def settled(db_session, known):
+    """Gamma earns 5.00 EUR in February; the rollups are refreshed and the data an hour old to them."""
+    db_session.add(revenue(known.gamma, "5.00", "EUR", date(2026, 2, 10)))
+    db_session.flush()
+    refresh_rollups(full=True, session=db_session, today=TODAY)
+    db_session.execute(text("UPDATE dash_rollup_state SET watermark = watermark + interval '1 hour'"))
+    return known
+
+
+@pytest.fixture
+def proofs(monkeypatch) -> list[bool]:
+    """Whether each ranking from the candidates was proven (False: every client was summed instead)."""
+    from app.dashboards.queries import top_clients
+
+    seen: list[bool] = []
+    real = top_clients._top_clients_of_candidates
+
+    def spy(*args, **kwargs):
+        result = real(*args, **kwargs)
+        seen.append(result is not None)
+        return result
+
+    monkeypatch.setattr(top_clients, "_top_clients_of_candidates", spy)
+    return seen
+
+
+# 135 days inside the year window (its revenue bounds), and 531 days (all-time revenue bounds).
+LONG_RANGES = (date(2026, 2, 1), date(2025, 1, 1))
+
+
+@pytest.mark.parametrize("date_from", LONG_RANGES)
+def test_the_leaders_are_proven_from_one_candidate(db_session, settled, proofs, date_from):
+    assert top(db_session, date_from, TODAY, windows_as_of=TODAY, limit=1, candidates=1) == [
+        ("EUR", 1, "Alpha Test GmbH", D("2047.25")),
+        ("GBP", 1, "Beta Test Inc", D("900.00")),
+        ("USD", 1, "Beta Test Inc", D("2800.00")),
+    ]
+    assert proofs == [True]
+
+
+@pytest.mark.parametrize("date_from", LONG_RANGES)
+def test_too_few_candidates_fall_back_to_summing_everyone(db_session, settled, proofs, date_from):
+    expected = [
+        ("EUR", 1, "Alpha Test GmbH", D("2047.25")),
+        ("EUR", 2, "Gamma Test Ltd", D("5.00")),
+        ("GBP", 1, "Beta Test Inc", D("900.00")),
+        ("USD", 1, "Beta Test Inc", D("2800.00")),
+    ]
+    # One EUR candidate cannot show that nobody else earned something: Gamma did.
+    assert top(db_session, date_from, TODAY, windows_as_of=TODAY, candidates=1) == expected
+    assert top(db_session, date_from, TODAY, windows_as_of=TODAY) == expected
+    assert proofs == [False, True]
+
+
+def test_revenue_booked_since_the_refresh_is_not_missed(db_session, settled, proofs):
+    # Gamma's new deal on an edge day (after the last refresh) outranks Alpha, whose bound is higher.
+    db_session.add(revenue(settled.gamma, "5000.00", "EUR", date(2026, 6, 12)))
+    db_session.flush()
+    db_session.execute(
+        text(
+            "UPDATE financial_transactions SET updated_at = updated_at + interval '2 hours'"
+            " WHERE amount = 5000"
+        )
+    )
+    assert top(db_session, date(2026, 2, 1), TODAY, windows_as_of=TODAY, limit=1, candidates=1)[0] == (
+        "EUR",
+        1,
+        "Gamma Test Ltd",
+        D("5005.00"),
+    )
+    assert proofs == [False]

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from app.dashboards.filters import DashboardFilters
-from app.dashboards.queries import clients, finance, health, licenses, renewals, sla, tickets
+from app.dashboards.queries import clients, finance, health, licenses, renewals, sla, tickets, top_clients
 from app.dashboards.queries.common import rollup_status
 from app.dashboards.rollups import refresh_rollups
 from app.models.finance import FinancialTransaction, TransactionType
@@ -199,7 +199,7 @@ def test_revenue_for_one_service_and_for_an_account_managers_clients(db_session,
 
 def test_top_clients_by_revenue_per_currency(db_session, known):
     quarter = DashboardFilters.for_preset("quarter", TODAY)
-    live = finance.top_clients_by_revenue(db_session, quarter)
+    live = top_clients.top_clients_by_revenue(db_session, quarter)
     assert [(r.currency, r.rank, r.company_name, r.revenue) for r in live] == [
         ("EUR", 1, "Alpha Test GmbH", D("2000.00")),
         ("USD", 1, "Beta Test Inc", D("2500.00")),
@@ -207,15 +207,15 @@ def test_top_clients_by_revenue_per_currency(db_session, known):
     refresh_rollups(full=True, session=db_session, today=TODAY)
     as_of = rollup_status(db_session).revenue_windows_as_of
     assert as_of == TODAY
-    assert finance.top_clients_by_revenue(db_session, quarter, windows_as_of=as_of) == live
+    assert top_clients.top_clients_by_revenue(db_session, quarter, windows_as_of=as_of) == live
     month = DashboardFilters.for_preset("30d", TODAY)
     assert [
         (r.currency, r.revenue)
-        for r in finance.top_clients_by_revenue(db_session, month, windows_as_of=as_of)
+        for r in top_clients.top_clients_by_revenue(db_session, month, windows_as_of=as_of)
     ] == [("USD", D("500.00"))]
     # A custom range ending today is summed from the transactions, not read from a preset window.
     custom = DashboardFilters("custom", date(2026, 5, 1), TODAY)
-    summed = finance.top_clients_by_revenue(db_session, custom, windows_as_of=as_of)
+    summed = top_clients.top_clients_by_revenue(db_session, custom, windows_as_of=as_of)
     assert [(r.currency, r.revenue) for r in summed] == [("EUR", D("1000.00")), ("USD", D("2500.00"))]
 
 
@@ -265,13 +265,20 @@ def test_contracts_ending_one_by_one_or_per_week(db_session, known):
 
 def test_license_pools_use(db_session, known):
     usage = licenses.license_usage(db_session)
-    assert [(p.product_name, p.total_seats, p.assigned_seats, p.utilisation) for p in usage] == [
+    assert [(p.product_name, p.total_seats, p.assigned_seats, p.utilisation) for p in usage.pools] == [
         ("Test EDR seats", 100, 95, D("0.9500")),
         ("Test SIEM seats", 50, 5, D("0.1000")),
     ]
-    assert [p.product_name for p in licenses.nearly_full_pools(usage)] == ["Test EDR seats"]
+    assert (usage.pool_count, usage.nearly_full_count) == (2, 1)
+    assert [p.product_name for p in usage.pools if p.nearly_full] == ["Test EDR seats"]
+    fullest = licenses.license_usage(db_session, limit=1)
+    assert [p.product_name for p in fullest.pools] == ["Test EDR seats"]
+    assert (fullest.pool_count, fullest.nearly_full_count) == (2, 1)
     alpha = licenses.license_usage(db_session, known.alpha.id)
-    assert [(p.product_name, p.assigned_seats, p.client_seats) for p in alpha] == [("Test EDR seats", 95, 60)]
+    assert [(p.product_name, p.assigned_seats, p.client_seats) for p in alpha.pools] == [
+        ("Test EDR seats", 95, 60)
+    ]
+    assert (alpha.pool_count, alpha.nearly_full_count) == (1, 1)
 
 
 def test_clients_counted_and_found_by_name(db_session, known):
@@ -338,7 +345,7 @@ def test_incremental_refresh_recomputes_only_what_changed(db_session, known):
         db_session, DashboardFilters("custom", date(2026, 6, 1), TODAY), rollup=True
     )
     assert [(r.currency, r.revenue) for r in june] == [("EUR", D("100.00")), ("USD", D("500.00"))]
-    alpha_top = finance.top_clients_by_revenue(
+    alpha_top = top_clients.top_clients_by_revenue(
         db_session, DashboardFilters.for_preset("30d", TODAY), windows_as_of=TODAY
     )
     assert [(r.company_name, r.revenue) for r in alpha_top] == [

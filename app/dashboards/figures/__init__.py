@@ -1,4 +1,4 @@
-"""Pure Plotly figure builders: query results in, `plotly.graph_objects.Figure` out.
+"""Pure Plotly figure builders: query results in, a figure as plain dicts out (`common.Figure`).
 
 No database, no request: each builder is unit-tested on hand-made rows. Money
 is drawn per currency (one subplot each), every hover names its unit or

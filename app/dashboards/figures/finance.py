@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import plotly.graph_objects as go
-
 from app.dashboards.figures.common import (
+    Figure,
+    add_trace,
     empty_figure,
     group_by,
     iso,
@@ -16,8 +16,10 @@ from app.dashboards.figures.common import (
     number,
     panel_axes,
     stacked_figure,
+    trace,
 )
-from app.dashboards.queries.finance import ClientRevenue, MonthMoney, MrrMonth
+from app.dashboards.queries.finance import MonthMoney, MrrMonth
+from app.dashboards.queries.top_clients import ClientRevenue
 
 NO_MONEY = "No revenue or cost recorded in this period."
 NO_REVENUE = "No revenue booked in this period."
@@ -30,7 +32,7 @@ def _money_axis(currency: str) -> dict:
     return {"title": {"text": currency}, "tickformat": ",.0f", "rangemode": "tozero"}
 
 
-def revenue_cost_figure(rows: Sequence[MonthMoney]) -> go.Figure:
+def revenue_cost_figure(rows: Sequence[MonthMoney]) -> Figure:
     """Per currency: monthly revenue and cost as bars, margin as a line."""
     by_currency = group_by(rows, lambda r: r.currency)
     if not by_currency:
@@ -48,13 +50,15 @@ def revenue_cost_figure(rows: Sequence[MonthMoney]) -> go.Figure:
         series = by_currency[currency]
         months = [iso(r.month) for r in series]
         for name, values, kind, colour in (
-            ("Revenue", [r.revenue for r in series], go.Bar, REVENUE),
-            ("Cost", [r.cost for r in series], go.Bar, COST),
-            ("Margin", [r.margin for r in series], go.Scatter, MARGIN),
+            ("Revenue", [r.revenue for r in series], "bar", REVENUE),
+            ("Cost", [r.cost for r in series], "bar", COST),
+            ("Margin", [r.margin for r in series], "scatter", MARGIN),
         ):
-            extra = {"mode": "lines+markers"} if kind is go.Scatter else {}
-            figure.add_trace(
-                kind(
+            extra = {"mode": "lines+markers"} if kind == "scatter" else {}
+            add_trace(
+                figure,
+                trace(
+                    kind,
                     x=months,
                     y=[number(v) for v in values],
                     name=f"{name} ({currency})",
@@ -62,12 +66,12 @@ def revenue_cost_figure(rows: Sequence[MonthMoney]) -> go.Figure:
                     **extra,
                     **panel_axes(index),
                     hovertemplate=f"{name}, %{{x|%B %Y}}: {money_hover(currency)}<extra></extra>",
-                )
+                ),
             )
     return figure
 
 
-def top_clients_figure(rows: Sequence[ClientRevenue]) -> go.Figure:
+def top_clients_figure(rows: Sequence[ClientRevenue]) -> Figure:
     """Per currency: the clients with the most revenue in the range, most on top."""
     by_currency = group_by(rows, lambda r: r.currency)
     if not by_currency:
@@ -83,8 +87,10 @@ def top_clients_figure(rows: Sequence[ClientRevenue]) -> go.Figure:
     )
     for index, currency in enumerate(currencies, start=1):
         ordered = list(reversed(by_currency[currency]))
-        figure.add_trace(
-            go.Bar(
+        add_trace(
+            figure,
+            trace(
+                "bar",
                 y=[label(r.company_name) for r in ordered],
                 x=[number(r.revenue) for r in ordered],
                 orientation="h",
@@ -92,14 +98,14 @@ def top_clients_figure(rows: Sequence[ClientRevenue]) -> go.Figure:
                 marker={"color": REVENUE},
                 **panel_axes(index),
                 hovertemplate=f"%{{y}}: {money_hover(currency, 'x')}<extra></extra>",
-            )
+            ),
         )
         # The panel's title names the currency; the axis only needs readable amounts.
-        figure.layout["xaxis" if index == 1 else f"xaxis{index}"].update(tickformat=",.0f")
+        figure["layout"]["xaxis" if index == 1 else f"xaxis{index}"]["tickformat"] = ",.0f"
     return figure
 
 
-def mrr_figure(rows: Sequence[MrrMonth], show_clients: bool) -> go.Figure:
+def mrr_figure(rows: Sequence[MrrMonth], show_clients: bool) -> Figure:
     """MRR per currency at each month end (one panel each), and active clients per currency."""
     by_currency = group_by(rows, lambda r: r.currency)
     if not by_currency:
@@ -114,8 +120,10 @@ def mrr_figure(rows: Sequence[MrrMonth], show_clients: bool) -> go.Figure:
     for index, currency in enumerate(currencies, start=1):
         series = by_currency[currency]
         days = [iso(r.snapshot_date) for r in series]
-        figure.add_trace(
-            go.Scatter(
+        add_trace(
+            figure,
+            trace(
+                "scatter",
                 x=days,
                 y=[number(r.mrr) for r in series],
                 customdata=[[number(r.mrr_change) if r.mrr_change is not None else 0] for r in series],
@@ -124,11 +132,13 @@ def mrr_figure(rows: Sequence[MrrMonth], show_clients: bool) -> go.Figure:
                 **panel_axes(index),
                 hovertemplate=f"%{{x|%d %b %Y}}: {money_hover(currency)} "
                 f"(%{{customdata[0]:+,.2f}} {currency} on the month before)<extra></extra>",
-            )
+            ),
         )
         if show_clients:
-            figure.add_trace(
-                go.Scatter(
+            add_trace(
+                figure,
+                trace(
+                    "scatter",
                     x=days,
                     y=[r.active_clients for r in series],
                     name=f"Active clients ({currency} contracts)",
@@ -136,6 +146,6 @@ def mrr_figure(rows: Sequence[MrrMonth], show_clients: bool) -> go.Figure:
                     **panel_axes(len(titles)),
                     hovertemplate=f"%{{x|%d %b %Y}}: %{{y:,}} active clients with {currency} contracts"
                     "<extra></extra>",
-                )
+                ),
             )
     return figure

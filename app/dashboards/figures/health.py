@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import plotly.graph_objects as go
-
 from app.dashboards.figures.common import (
+    Figure,
+    add_trace,
     cap_points,
     empty_figure,
     label,
     new_figure,
+    number,
     panel_axes,
     stacked_figure,
     suffix,
+    trace,
     typed_array,
     unit_label,
 )
@@ -28,11 +30,11 @@ BAND = "rgba(31, 119, 180, 0.15)"
 def _gauge_range(row: LatestValue) -> list[float]:
     if row.unit == "%":
         return [0, 100]
-    top = max(row.maximum, row.value, 1.0)
+    top = max(number(row.maximum), number(row.value), 1.0)
     return [0, top * 1.2]
 
 
-def latest_values_figure(rows: Sequence[LatestValue], fleet: bool) -> go.Figure:
+def latest_values_figure(rows: Sequence[LatestValue], fleet: bool) -> Figure:
     """A bullet gauge per (service, metric): one client's latest value, or the fleet's average
     with the range of the clients' values shaded."""
     if not rows:
@@ -54,22 +56,24 @@ def latest_values_figure(rows: Sequence[LatestValue], fleet: bool) -> go.Figure:
             "bar": {"thickness": 0.5},
         }
         if fleet:
-            gauge["steps"] = [{"range": [row.minimum, row.maximum], "color": BAND}]
-        figure.add_trace(
-            go.Indicator(
+            gauge["steps"] = [{"range": [number(row.minimum), number(row.maximum)], "color": BAND}]
+        add_trace(
+            figure,
+            trace(
+                "indicator",
                 mode="number+gauge",
-                value=row.value,
+                value=number(row.value),
                 number={"suffix": suffix(row.unit), "valueformat": ",.2f", "font": {"size": 14}},
                 title={"text": title, "align": "right", "font": {"size": 11}},
                 # The title sits left of the domain; plotly.js keeps the number inside its right end.
                 domain={"x": [0.36, 0.98], "y": [top - row_height * 0.75, top - row_height * 0.15]},
                 gauge=gauge,
-            )
+            ),
         )
     return figure
 
 
-def metric_series_figure(rows: Sequence[MetricSeries], fleet: bool, bucket: str) -> go.Figure:
+def metric_series_figure(rows: Sequence[MetricSeries], fleet: bool, bucket: str) -> Figure:
     """One panel per (service, metric) over time: the client's values, or the fleet's average
     with a min-max band. At most 2,000 points per trace."""
     if not rows:
@@ -92,8 +96,10 @@ def metric_series_figure(rows: Sequence[MetricSeries], fleet: bool, bucket: str)
                 ("Maximum", series.maximum, "tonexty"),
             ):
                 xs, ys = cap_points(series.buckets, values)
-                figure.add_trace(
-                    go.Scatter(
+                add_trace(
+                    figure,
+                    trace(
+                        "scatter",
                         x=typed_array(xs),
                         y=typed_array(ys),
                         name=name,
@@ -105,11 +111,13 @@ def metric_series_figure(rows: Sequence[MetricSeries], fleet: bool, bucket: str)
                         showlegend=index == 1 and name == "Maximum",
                         **panel_axes(index),
                         hovertemplate=f"{name.lower()} %{{y:,.2f}}{unit_text}<extra></extra>",
-                    )
+                    ),
                 )
         xs, ys = cap_points(series.buckets, series.average)
-        figure.add_trace(
-            go.Scatter(
+        add_trace(
+            figure,
+            trace(
+                "scatter",
                 x=typed_array(xs),
                 y=typed_array(ys),
                 name="Average of clients" if fleet else label(series.metric_name),
@@ -120,6 +128,6 @@ def metric_series_figure(rows: Sequence[MetricSeries], fleet: bool, bucket: str)
                 **panel_axes(index),
                 hovertemplate=f"{'average ' if fleet else ''}%{{y:,.2f}}{unit_text} per {bucket}"
                 "<extra></extra>",
-            )
+            ),
         )
     return figure

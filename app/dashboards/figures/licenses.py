@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import plotly.graph_objects as go
-
-from app.dashboards.figures.common import empty_figure, label, new_figure
+from app.dashboards.figures.common import Figure, add_trace, empty_figure, label, new_figure, trace
 from app.dashboards.queries.licenses import PoolUsage
 
 NO_POOLS = "No license pools yet."
@@ -15,7 +13,7 @@ NO_CLIENT_LICENSES = "No license seats assigned to this client."
 MAX_POOLS = 40
 
 
-def license_usage_figure(pools: Sequence[PoolUsage], for_client: bool) -> go.Figure:
+def license_usage_figure(pools: Sequence[PoolUsage], for_client: bool) -> Figure:
     """A stacked bar per pool (fullest on top): seats used (the client's apart) and seats free."""
     if not pools:
         return empty_figure(NO_CLIENT_LICENSES if for_client else NO_POOLS)
@@ -37,8 +35,10 @@ def license_usage_figure(pools: Sequence[PoolUsage], for_client: bool) -> go.Fig
     else:
         stacks = [("Assigned", [p.assigned_seats for p in ordered], "#1f77b4"), *stacks]
     for name, values, colour in stacks:
-        figure.add_trace(
-            go.Bar(
+        add_trace(
+            figure,
+            trace(
+                "bar",
                 y=names,
                 x=values,
                 orientation="h",
@@ -47,6 +47,6 @@ def license_usage_figure(pools: Sequence[PoolUsage], for_client: bool) -> go.Fig
                 customdata=shares,
                 hovertemplate=f"%{{y}}<br>{name.lower()}: %{{x:,}} seats "
                 "(pool %{customdata[0]:.1f} % used of %{customdata[1]:,})<extra></extra>",
-            )
+            ),
         )
     return figure

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
-
 from app.dashboards.figures.common import (
+    Figure,
+    add_trace,
     empty_figure,
     group_by,
     iso,
@@ -13,13 +13,14 @@ from app.dashboards.figures.common import (
     number,
     panel_axes,
     stacked_figure,
+    trace,
 )
 from app.dashboards.queries.renewals import Renewals
 
 NO_RENEWALS = "No active contracts end in the next 180 days."
 
 
-def renewals_figure(renewals: Renewals, today_iso: str) -> go.Figure:
+def renewals_figure(renewals: Renewals, today_iso: str) -> Figure:
     """A timeline per currency: one marker per contract (end date, value), or weekly sums when many."""
     items = renewals.contracts or renewals.weeks
     by_currency = group_by(items, lambda r: r.currency)
@@ -36,7 +37,8 @@ def renewals_figure(renewals: Renewals, today_iso: str) -> go.Figure:
     for index, currency in enumerate(currencies, start=1):
         series = by_currency[currency]
         if renewals.contracts:
-            trace = go.Scatter(
+            marks = trace(
+                "scatter",
                 x=[iso(c.end_date) for c in series],
                 y=[number(c.value) for c in series],
                 mode="markers",
@@ -47,7 +49,8 @@ def renewals_figure(renewals: Renewals, today_iso: str) -> go.Figure:
                 f"{money_hover(currency)}<extra></extra>",
             )
         else:
-            trace = go.Bar(
+            marks = trace(
+                "bar",
                 x=[iso(w.week) for w in series],
                 y=[number(w.value) for w in series],
                 name=currency,
@@ -55,6 +58,5 @@ def renewals_figure(renewals: Renewals, today_iso: str) -> go.Figure:
                 hovertemplate=f"Week of %{{x|%d %b %Y}}: %{{customdata[0]:,}} contracts ending, "
                 f"{money_hover(currency)}<extra></extra>",
             )
-        trace.update(panel_axes(index))
-        figure.add_trace(trace)
+        add_trace(figure, marks | panel_axes(index))
     return figure

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import plotly.graph_objects as go
-
 from app.dashboards.figures.common import (
+    Figure,
+    add_trace,
     empty_figure,
     group_by,
     iso,
@@ -16,6 +16,7 @@ from app.dashboards.figures.common import (
     panel_axes,
     stacked_figure,
     suffix,
+    trace,
     unit_label,
 )
 from app.dashboards.queries.sla import SlaCompliance, SlaMonth
@@ -25,7 +26,7 @@ NO_SLA = "No SLA metrics for this period yet: configure a data source or record 
 MAX_METRICS = 6
 
 
-def compliance_figure(rows: Sequence[SlaCompliance]) -> go.Figure:
+def compliance_figure(rows: Sequence[SlaCompliance]) -> Figure:
     """Share of SLA measures met per month, with the 3-month rolling share."""
     rows = [r for r in rows if r.measures]
     if not rows:
@@ -36,8 +37,10 @@ def compliance_figure(rows: Sequence[SlaCompliance]) -> go.Figure:
         yaxis={"title": {"text": "Measures met (%)"}, "ticksuffix": " %", "rangemode": "tozero"},
         xaxis={"tickformat": "%b %Y", "dtick": "M1"},
     )
-    figure.add_trace(
-        go.Scatter(
+    add_trace(
+        figure,
+        trace(
+            "scatter",
             x=months,
             y=[number(r.percent) for r in rows],
             customdata=custom,
@@ -45,22 +48,24 @@ def compliance_figure(rows: Sequence[SlaCompliance]) -> go.Figure:
             mode="lines+markers",
             hovertemplate="%{x|%B %Y}: %{y:.2f} % met (%{customdata[0]:,} of %{customdata[1]:,})"
             "<extra></extra>",
-        )
+        ),
     )
-    figure.add_trace(
-        go.Scatter(
+    add_trace(
+        figure,
+        trace(
+            "scatter",
             x=months,
             y=[number(r.rolling_percent) for r in rows],
             name="3-month rolling",
             mode="lines",
             line={"dash": "dot"},
             hovertemplate="%{x|%B %Y}: %{y:.2f} % met over 3 months<extra></extra>",
-        )
+        ),
     )
     return figure
 
 
-def target_actual_figure(rows: Sequence[SlaMonth], averaged: bool) -> go.Figure:
+def target_actual_figure(rows: Sequence[SlaMonth], averaged: bool) -> Figure:
     """One panel per SLA metric: actual (averaged over clients when `averaged`) against target."""
     metrics = group_by(rows, lambda r: (r.metric_name, r.unit))
     if not metrics:
@@ -77,8 +82,10 @@ def target_actual_figure(rows: Sequence[SlaMonth], averaged: bool) -> go.Figure:
         series = metrics[(name, unit)]
         months = [iso(r.month) for r in series]
         unit_text, title = suffix(unit), label(name)
-        figure.add_trace(
-            go.Scatter(
+        add_trace(
+            figure,
+            trace(
+                "scatter",
                 x=months,
                 y=[number(r.actual_avg) for r in series],
                 name=actual_name,
@@ -91,10 +98,12 @@ def target_actual_figure(rows: Sequence[SlaMonth], averaged: bool) -> go.Figure:
                 hovertemplate=f"{title}<br>%{{x|%B %Y}}: %{{y:.2f}}{unit_text} actual"
                 + (" (average of %{customdata[0]:,} measures)" if averaged else "")
                 + "<extra></extra>",
-            )
+            ),
         )
-        figure.add_trace(
-            go.Scatter(
+        add_trace(
+            figure,
+            trace(
+                "scatter",
                 x=months,
                 y=[number(r.target_avg) for r in series],
                 name="Target",
@@ -104,12 +113,12 @@ def target_actual_figure(rows: Sequence[SlaMonth], averaged: bool) -> go.Figure:
                 line={"dash": "dash", "color": "#d62728"},
                 **panel_axes(index),
                 hovertemplate=f"{title}<br>%{{x|%B %Y}}: %{{y:.2f}}{unit_text} target<extra></extra>",
-            )
+            ),
         )
     return figure
 
 
-def breaches_figure(rows: Sequence[SlaMonth]) -> go.Figure:
+def breaches_figure(rows: Sequence[SlaMonth]) -> Figure:
     """Breached SLA measures per month, stacked by metric."""
     if not rows:
         return empty_figure(NO_SLA)
@@ -119,14 +128,16 @@ def breaches_figure(rows: Sequence[SlaMonth]) -> go.Figure:
         xaxis={"tickformat": "%b %Y", "dtick": "M1"},
     )
     for name, series in group_by(rows, lambda r: r.metric_name).items():
-        figure.add_trace(
-            go.Bar(
+        add_trace(
+            figure,
+            trace(
+                "bar",
                 x=[iso(r.month) for r in series],
                 y=[r.breached for r in series],
                 name=label(name),
                 customdata=[[r.measures] for r in series],
                 hovertemplate=f"{label(name)}<br>%{{x|%B %Y}}: %{{y:,}} breached "
                 "of %{customdata[0]:,} measures<extra></extra>",
-            )
+            ),
         )
     return figure

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import plotly.graph_objects as go
-
-from app.dashboards.figures.common import empty_figure, group_by, iso, label, new_figure
+from app.dashboards.figures.common import (
+    Figure,
+    add_trace,
+    empty_figure,
+    group_by,
+    iso,
+    label,
+    new_figure,
+    trace,
+)
 from app.dashboards.queries.tickets import ClientBacklog, TicketCount, TicketWeek
 
 PRIORITIES = ("critical", "high", "medium", "low")
@@ -16,7 +23,7 @@ NO_OPEN_TICKETS = "No open tickets."
 NO_TICKETS = "No tickets in this period: connect a ticketing data source (e.g. Jira) or record tickets."
 
 
-def open_tickets_figure(rows: Sequence[TicketCount]) -> go.Figure:
+def open_tickets_figure(rows: Sequence[TicketCount]) -> Figure:
     """Open tickets now: a bar per priority, stacked by status."""
     rows = [r for r in rows if r.tickets]
     if not rows:
@@ -29,18 +36,20 @@ def open_tickets_figure(rows: Sequence[TicketCount]) -> go.Figure:
     )
     for status, series in group_by(rows, lambda r: r.status).items():
         label = STATUS_LABELS.get(status, status)
-        figure.add_trace(
-            go.Bar(
+        add_trace(
+            figure,
+            trace(
+                "bar",
                 x=[PRIORITY_LABELS.get(r.priority, r.priority) for r in series],
                 y=[r.tickets for r in series],
                 name=label,
                 hovertemplate=f"%{{x}}, {label.lower()}: %{{y:,}} tickets<extra></extra>",
-            )
+            ),
         )
     return figure
 
 
-def ticket_flow_figure(rows: Sequence[TicketWeek]) -> go.Figure:
+def ticket_flow_figure(rows: Sequence[TicketWeek]) -> Figure:
     """Tickets created and resolved per week, with those that breached their SLA."""
     if not any(r.created or r.resolved for r in rows):
         return empty_figure(NO_TICKETS)
@@ -54,27 +63,31 @@ def ticket_flow_figure(rows: Sequence[TicketWeek]) -> go.Figure:
         ("Created", [r.created for r in rows]),
         ("Resolved", [r.resolved for r in rows]),
     ):
-        figure.add_trace(
-            go.Bar(
+        add_trace(
+            figure,
+            trace(
+                "bar",
                 x=weeks,
                 y=values,
                 name=name,
                 hovertemplate=f"Week of %{{x|%d %b %Y}}: %{{y:,}} {name.lower()}<extra></extra>",
-            )
+            ),
         )
-    figure.add_trace(
-        go.Scatter(
+    add_trace(
+        figure,
+        trace(
+            "scatter",
             x=weeks,
             y=[r.breached for r in rows],
             name="Created and breached SLA",
             mode="lines+markers",
             hovertemplate="Week of %{x|%d %b %Y}: %{y:,} created tickets breached their SLA<extra></extra>",
-        )
+        ),
     )
     return figure
 
 
-def backlog_by_client_figure(rows: Sequence[ClientBacklog]) -> go.Figure:
+def backlog_by_client_figure(rows: Sequence[ClientBacklog]) -> Figure:
     """The clients with the most open tickets (urgent ones apart), most on top."""
     if not rows:
         return empty_figure(NO_OPEN_TICKETS)
@@ -86,24 +99,28 @@ def backlog_by_client_figure(rows: Sequence[ClientBacklog]) -> go.Figure:
         xaxis={"title": {"text": "Open tickets"}},
         yaxis={"automargin": True},
     )
-    figure.add_trace(
-        go.Bar(
+    add_trace(
+        figure,
+        trace(
+            "bar",
             y=names,
             x=[r.urgent for r in ordered],
             orientation="h",
             name="P1/P2",
             marker={"color": "#d62728"},
             hovertemplate="%{y}: %{x:,} open P1/P2 tickets<extra></extra>",
-        )
+        ),
     )
-    figure.add_trace(
-        go.Bar(
+    add_trace(
+        figure,
+        trace(
+            "bar",
             y=names,
             x=[r.open_tickets - r.urgent for r in ordered],
             orientation="h",
             name="P3/P4",
             marker={"color": "#1f77b4"},
             hovertemplate="%{y}: %{x:,} open P3/P4 tickets<extra></extra>",
-        )
+        ),
     )
     return figure

@@ -1,4 +1,5 @@
-"""Money aggregates: revenue, cost and margin per month, top clients, MRR trend, contract value.
+"""Money aggregates: revenue, cost and margin per month, MRR trend, contract value (top clients:
+`app.dashboards.queries.top_clients`).
 
 Every figure is per currency: amounts in different currencies are never added.
 Cancelled transactions are left out. `client_ids` limits a query to those
@@ -12,16 +13,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from app.dashboards.filters import PRESETS, DashboardFilters
+from app.dashboards.filters import DashboardFilters
 from app.dashboards.queries.common import id_or_none, next_month, run, uuid_list, where
 
-_CLIENTS = "client_id = ANY(CAST(:clients AS uuid[]))"
-_REVENUE = "transaction_type LIKE 'revenue%'"
+CLIENT_FILTER = "client_id = ANY(CAST(:clients AS uuid[]))"
+REVENUE_ROWS = "transaction_type LIKE 'revenue%'"
 
 
 @dataclass(frozen=True)
@@ -31,15 +32,6 @@ class MonthMoney:
     revenue: Decimal
     cost: Decimal
     margin: Decimal
-
-
-@dataclass(frozen=True)
-class ClientRevenue:
-    currency: str
-    rank: int
-    client_id: uuid.UUID
-    company_name: str
-    revenue: Decimal
 
 
 @dataclass(frozen=True)
@@ -59,7 +51,8 @@ class CurrencyAmount:
     count: int
 
 
-def _params(filters: DashboardFilters, client_ids: Collection[uuid.UUID] | None) -> dict:
+def money_params(filters: DashboardFilters, client_ids: Collection[uuid.UUID] | None) -> dict:
+    """The bind parameters every money query shares: the range's months, the clients, the service."""
     return {
         "first": filters.first_month,
         "after": next_month(filters.last_month),
@@ -84,15 +77,15 @@ def revenue_and_cost_by_month(
     else:
         source = f"""
             SELECT date_trunc('month', t.transaction_date)::date AS month, t.currency,
-                   coalesce(sum(t.amount) FILTER (WHERE t.{_REVENUE}), 0) AS revenue,
-                   coalesce(sum(t.amount) FILTER (WHERE NOT t.{_REVENUE}), 0) AS cost
+                   coalesce(sum(t.amount) FILTER (WHERE t.{REVENUE_ROWS}), 0) AS revenue,
+                   coalesce(sum(t.amount) FILTER (WHERE NOT t.{REVENUE_ROWS}), 0) AS cost
             FROM financial_transactions t
             {"JOIN service_scopes sc ON sc.id = t.service_scope_id" if filters.service_id else ""}
             {
             where(
                 "t.transaction_date >= :first AND t.transaction_date < :after",
                 "t.status <> 'cancelled'",
-                "t." + _CLIENTS if client_ids is not None else None,
+                "t." + CLIENT_FILTER if client_ids is not None else None,
                 "sc." + service if service else None,
             )
         }
@@ -100,125 +93,9 @@ def revenue_and_cost_by_month(
     rows = run(
         session,
         f"SELECT month, currency, revenue, cost, revenue - cost FROM ({source}) m ORDER BY currency, month",
-        _params(filters, client_ids),
+        money_params(filters, client_ids),
     )
     return [MonthMoney(*row) for row in rows]
-
-
-def whole_months(date_from: date, date_to: date) -> tuple[date, date]:
-    """The whole calendar months inside [date_from, date_to] as [first, after); none: both are to + 1 day."""
-    day_after = date_to + timedelta(days=1)
-    first = date_from if date_from.day == 1 else next_month(date_from)
-    after = day_after if day_after.day == 1 else date_to.replace(day=1)
-    if first >= after:
-        return day_after, day_after
-    return first, after
-
-
-_CLIENT_REVENUE_ROWS = (
-    "t." + _REVENUE,
-    "t.status <> 'cancelled'",
-    "t.client_id IS NOT NULL",
-)
-
-
-def _revenue_rows(days: str, client_ids: Collection[uuid.UUID] | None) -> str:
-    conditions = where(days, *_CLIENT_REVENUE_ROWS, "t." + _CLIENTS if client_ids is not None else None)
-    return f"SELECT t.currency, t.client_id, t.amount AS revenue FROM financial_transactions t {conditions}"
-
-
-def _per_client_from_months(client_ids: Collection[uuid.UUID] | None) -> str:
-    """Revenue per (currency, client): whole months from the rollup, the edge days from the transactions.
-
-    Each part is a plain range, so each edge is an index-only scan of the revenue-by-day index.
-    """
-    clients = _CLIENTS if client_ids is not None else None
-    months = f"""
-        SELECT currency, client_id, revenue FROM dash_client_revenue_monthly
-        {where("month >= :whole_from AND month < :whole_after", clients)}"""
-    head = _revenue_rows("t.transaction_date >= :from AND t.transaction_date < :whole_from", client_ids)
-    tail = _revenue_rows("t.transaction_date >= :whole_after AND t.transaction_date <= :to", client_ids)
-    return f"""
-        SELECT currency, client_id, sum(revenue) AS revenue FROM (
-            {months}
-            UNION ALL {head}
-            UNION ALL {tail}
-        ) parts
-        GROUP BY currency, client_id"""
-
-
-def _per_client_from_transactions(filters: DashboardFilters, client_ids: Collection[uuid.UUID] | None) -> str:
-    return f"""
-        SELECT t.currency, t.client_id, sum(t.amount) AS revenue
-        FROM financial_transactions t
-        {"JOIN service_scopes sc ON sc.id = t.service_scope_id" if filters.service_id else ""}
-        {
-        where(
-            "t.transaction_date BETWEEN :from AND :to",
-            *_CLIENT_REVENUE_ROWS,
-            "t." + _CLIENTS if client_ids is not None else None,
-            "sc.service_id = CAST(:service AS uuid)" if filters.service_id else None,
-        )
-    }
-        GROUP BY t.currency, t.client_id"""
-
-
-def top_clients_by_revenue(
-    session: Session,
-    filters: DashboardFilters,
-    client_ids: Collection[uuid.UUID] | None = None,
-    limit: int = 15,
-    windows_as_of: date | None = None,
-    monthly_rollup: bool = False,
-) -> list[ClientRevenue]:
-    """The `limit` clients with the most revenue in the range (exact days), per currency.
-
-    Uses the precomputed preset windows when they were computed for the range's
-    end day and nothing narrows the query; otherwise, without a service filter and
-    once the monthly rollup is built (`monthly_rollup`), its whole months plus the
-    edge days; otherwise sums the transactions.
-    """
-    whole_from, whole_after = whole_months(filters.date_from, filters.date_to)
-    params = _params(filters, client_ids) | {
-        "limit": limit,
-        "preset": filters.preset,
-        "from": filters.date_from,
-        "to": filters.date_to,
-        "whole_from": whole_from,
-        "whole_after": whole_after,
-    }
-    precomputed = filters.preset in PRESETS and windows_as_of == filters.date_to
-    if precomputed and client_ids is None and filters.service_id is None:
-        # Index-backed top-N per currency; the currency list comes from the small monthly rollup.
-        ranked = """
-            SELECT cur.currency, w.client_id, w.revenue,
-                   rank() OVER (PARTITION BY cur.currency ORDER BY w.revenue DESC) AS rank
-            FROM (SELECT DISTINCT currency FROM dash_finance_monthly) cur
-            CROSS JOIN LATERAL (
-                SELECT client_id, revenue FROM dash_client_revenue_window r
-                WHERE r.preset = :preset AND r.currency = cur.currency AND r.revenue > 0
-                ORDER BY r.revenue DESC LIMIT :limit
-            ) w"""
-    else:
-        per_client = (
-            _per_client_from_months(client_ids)
-            if monthly_rollup and filters.service_id is None
-            else _per_client_from_transactions(filters, client_ids)
-        )
-        ranked = f"""
-            SELECT currency, client_id, revenue,
-                   rank() OVER (PARTITION BY currency ORDER BY revenue DESC) AS rank
-            FROM ({per_client}) per_client"""
-    rows = run(
-        session,
-        f"""
-        SELECT r.currency, r.rank, r.client_id, c.company_name, r.revenue
-        FROM ({ranked}) r JOIN clients c ON c.id = r.client_id
-        WHERE r.rank <= :limit AND r.revenue > 0
-        ORDER BY r.currency, r.rank, c.company_name""",
-        params,
-    )
-    return [ClientRevenue(*row) for row in rows]
 
 
 def mrr_trend(
@@ -235,7 +112,7 @@ def mrr_trend(
             SELECT snapshot_date, currency, sum(monthly_recurring_revenue) AS mrr,
                    sum(active_client_count) AS clients
             FROM client_subscription_snapshots
-            {where("snapshot_date >= :first AND snapshot_date < :after", _CLIENTS)}
+            {where("snapshot_date >= :first AND snapshot_date < :after", CLIENT_FILTER)}
             GROUP BY snapshot_date, currency"""
     rows = run(
         session,
@@ -243,7 +120,7 @@ def mrr_trend(
         SELECT snapshot_date, currency, mrr, clients,
                mrr - lag(mrr) OVER (PARTITION BY currency ORDER BY snapshot_date) AS mrr_change
         FROM ({source}) s ORDER BY currency, snapshot_date""",
-        _params(filters, client_ids),
+        money_params(filters, client_ids),
     )
     return [MrrMonth(*row) for row in rows]
 
@@ -252,7 +129,7 @@ def latest_mrr(
     session: Session, today: date, client_ids: Collection[uuid.UUID] | None = None
 ) -> tuple[date | None, list[CurrencyAmount]]:
     """MRR per currency at the latest snapshot on or before `today`, and that snapshot's date."""
-    scope = "client_id IS NULL" if client_ids is None else _CLIENTS
+    scope = "client_id IS NULL" if client_ids is None else CLIENT_FILTER
     params = {"today": today, "clients": uuid_list(client_ids or ())}
     rows = run(
         session,
@@ -280,7 +157,7 @@ def active_contract_value(
         session,
         f"""
         SELECT currency, sum(value), count(*) FROM contracts
-        {where("status = 'active'", _CLIENTS if client_ids is not None else None)}
+        {where("status = 'active'", CLIENT_FILTER if client_ids is not None else None)}
         GROUP BY currency ORDER BY currency""",
         {"clients": uuid_list(client_ids or ())},
     )
