@@ -11,7 +11,7 @@ clients with the most revenue instead of summing 500k client-months. Back-filled
 the monthly rollup, so that both stay in step.
 
 Revision ID: 0013_dash_perf
-Revises: 0011_list_perf
+Revises: 0014_list_indexes
 Create Date: 2026-11-25 21:00:00.000000
 
 """
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0013_dash_perf'
-down_revision = '0011_list_perf'
+down_revision = '0014_list_indexes'
 branch_labels = None
 depends_on = None
 
