@@ -167,7 +167,7 @@ def dedupe_points(points: Iterable[MetricPoint]) -> list[MetricPoint]:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while a run builds its keys and COPY text.
 
     Each new tuple counts towards a collection, and a full one walks every live point: with
@@ -228,7 +228,7 @@ def _points_copy_buffer(points: Sequence[MetricPoint], ids: Iterator[str]) -> io
 
 def upsert_service_metrics(session: Session, points: Iterable[MetricPoint]) -> UpsertCounts:
     """Insert new points, update changed values, leave equal ones alone (set-based, no row loop)."""
-    with _collector_paused(), _cursor(session) as cur:
+    with collector_paused(), _cursor(session) as cur:
         unique = dedupe_points(points)
         if not unique:
             return UpsertCounts()
