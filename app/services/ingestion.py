@@ -1,9 +1,10 @@
 """Bulk, idempotent writes of synced rows: metric points, tickets, SLA figures.
 
 Never a row per statement. Metric points are COPYed, 50,000 at a time, into a
-temporary table and upserted from it with one `INSERT ... ON CONFLICT DO UPDATE`
-(the fastest way PostgreSQL offers; see bench/ingestion.py and docs/benchmarks.md);
-tickets go through `execute_values` with the same upsert. An update happens only
+temporary table; one index probe per point sorts them into unchanged (dropped), changed
+(`INSERT ... ON CONFLICT DO UPDATE`) and new (a plain INSERT, falling back to ON CONFLICT
+if a concurrent run stored one meanwhile): see bench/ingestion.py and docs/benchmarks.md.
+Tickets go through `execute_values` with an ON CONFLICT upsert. An update happens only
 when a value really changed (`IS DISTINCT FROM`), so a re-run reports rows as
 unchanged, not updated, and bumps no `version`. SLA metrics have no unique key in the schema, so they are
 matched on (client, metric, period) under a transaction-level advisory lock.
