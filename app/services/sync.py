@@ -39,6 +39,7 @@ from app.services.ingestion import (
     LOCK_NAMESPACE,
     MetricPoint,
     UpsertCounts,
+    collector_paused,
     upsert_service_metrics,
     upsert_sla_metrics,
     upsert_tickets,
@@ -297,19 +298,21 @@ def _write(plan: RunPlan, fetched: list[tuple[uuid.UUID | None, list[Any]]], out
         text("SELECT pg_advisory_xact_lock(:ns, hashtext(:key))"),
         {"ns": LOCK_NAMESPACE, "key": str(plan.query_id)},
     )
-    rows = list(_rows(plan, fetched, outcome))
+    with collector_paused():  # a row per point: collections would walk them all, again and again
+        rows = list(_rows(plan, fetched, outcome))
     if plan.target is QueryTarget.SERVICE_PERFORMANCE_METRIC:
-        points = [
-            MetricPoint(
-                r["client_id"],
-                _service_id(plan, r["service"]),
-                r["metric_name"],
-                r["timestamp"],
-                r["value"],
-                r.get("unit"),
-            )
-            for r in rows
-        ]
+        with collector_paused():
+            points = [
+                MetricPoint(
+                    r["client_id"],
+                    _service_id(plan, r["service"]),
+                    r["metric_name"],
+                    r["timestamp"],
+                    r["value"],
+                    r.get("unit"),
+                )
+                for r in rows
+            ]
         outcome.counts += upsert_service_metrics(session, points)
     elif plan.target is QueryTarget.TICKET_SUMMARY:
         outcome.counts += upsert_tickets(session, plan.kind.ticket_source, [_ticket(r) for r in rows])

@@ -12,12 +12,13 @@ import re
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import CheckConstraint, ForeignKeyConstraint, Table, Uuid, func, select
+from sqlalchemy import CheckConstraint, Table, Uuid, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
+from app.models.references import referenced_table_name, restricting_references
 from app.services.errors import DomainError, NotFound
 
 UNIQUE_VIOLATION = "23505"
@@ -100,13 +101,6 @@ def _columns_from_name(table: Table, constraint_name: str) -> list[str]:
     return found
 
 
-def _referenced_table(table: Table, column: str) -> str | None:
-    for constraint in table.constraints:
-        if isinstance(constraint, ForeignKeyConstraint) and column in [c.name for c in constraint.columns]:
-            return constraint.referred_table.name
-    return None
-
-
 def _unique_message(table: Table, columns: list[str]) -> str:
     if len(columns) == 1:
         return f"A {humanize(_singular(table.name))} with this {humanize(columns[0])} already exists."
@@ -164,7 +158,7 @@ def refusal_for_integrity_error(error: IntegrityError, session: Session | None =
         if "is still referenced" in message or "update or delete on table" in message:
             return _restrict_refusal(table, columns, message, session)
         column = columns[0] if columns else None
-        target = _referenced_table(table, column) if column else None
+        target = referenced_table_name(table, column) if column else None
         return WriteRefusal(f"The selected {humanize(_singular(target or 'record'))} does not exist.", column)
     return WriteRefusal("The change breaks a rule of the database and was not saved.")
 
@@ -192,12 +186,9 @@ def _references(session: Session, table_name: str, key_value: str) -> list[str]:
     found: list[str] = []
     try:
         for table in db.metadata.sorted_tables:
-            for constraint in table.foreign_key_constraints:
-                if constraint.referred_table.name != table_name:
+            for column, referenced in restricting_references(table):
+                if referenced != table_name:
                     continue
-                if (constraint.ondelete or "NO ACTION").upper() not in ("RESTRICT", "NO ACTION"):
-                    continue
-                column = constraint.columns[0]
                 value = uuid.UUID(key_value) if isinstance(column.type, Uuid) else key_value
                 query = select(func.count()).select_from(table).where(column == value)
                 count = session.execute(query).scalar()

@@ -84,3 +84,14 @@ def test_a_non_postgresql_url_is_refused(tmp_path):
 
     with pytest.raises(ValueError, match="must be a PostgreSQL URL"):
         resolve_database_url("sqlite:///x.db", str(tmp_path), "mssp")
+
+
+def test_the_server_settings_are_included_once_and_kept_up_to_date(tmp_path):
+    from app.db.embedded import SETTINGS_FILE, write_server_settings
+
+    (tmp_path / "postgresql.conf").write_text("max_connections = 100\n")
+    (tmp_path / SETTINGS_FILE).write_text("wal_buffers = '4MB'\n")  # from an older version
+    write_server_settings(tmp_path)
+    write_server_settings(tmp_path)
+    assert (tmp_path / "postgresql.conf").read_text().count(SETTINGS_FILE) == 1
+    assert "wal_buffers = '64MB'" in (tmp_path / SETTINGS_FILE).read_text()

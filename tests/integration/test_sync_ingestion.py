@@ -140,3 +140,16 @@ def test_sla_metrics_are_matched_on_client_metric_and_period(db_session):
     metric = db_session.scalar(select(SLAMetric))
     db_session.refresh(metric)
     assert metric.actual_value == Decimal("99.5") and metric.is_breached
+
+
+def test_a_point_stored_by_a_concurrent_run_after_the_probe_is_updated_not_refused(db_session, monkeypatch):
+    client, service = make_client(db_session, "Acme Corp"), make_service(db_session)
+    points = [MetricPoint(client.id, service.id, "m", T0 + timedelta(minutes=n), float(n)) for n in range(3)]
+    upsert_service_metrics(db_session, points[:1])
+    # As if another run stored the first point between this run's probe and its INSERT:
+    # the probe finds nothing, so the plain INSERT of "new" points meets the stored one.
+    monkeypatch.setattr(ingestion, "SORT_STAGED", "SELECT 0, 0")
+    changed = [points[0]._replace(value=9.0), *points[1:]]
+    assert upsert_service_metrics(db_session, changed) == UpsertCounts(2, 1, 0)
+    stored = db_session.scalars(select(ServicePerformanceMetric.value).order_by("timestamp")).all()
+    assert stored == [9.0, 1.0, 2.0]

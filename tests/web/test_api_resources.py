@@ -168,7 +168,23 @@ def test_a_delete_blocked_by_restrict_says_what_references_the_record(app, api, 
     body = response.get_json()
     assert body["message"].startswith("Cannot delete: still referenced by")
     assert "1 contract" in body["message"]
+    assert "1 service performance metric" in body["message"]  # a reference a trigger enforces
     assert fetch(app, Client, world["client"], "company_name") == ("Assigned Client Ltd",)
+
+
+def test_a_metric_point_for_a_missing_client_is_a_422(app, api, world):
+    point = {
+        "client_id": str(uuid.uuid4()),
+        "service_id": str(world["service"]),
+        "metric_name": "endpoints_online",
+        "timestamp": "2026-01-05T11:00:00+00:00",
+        "value": 41.0,
+    }
+    response = api().post("/api/v1/service_metric/", json=point)
+    assert response.status_code == 422
+    assert response.get_json() == {"message": "The selected client does not exist.", "field": "client_id"}
+    created = api().post("/api/v1/service_metric/", json={**point, "client_id": str(world["client"])})
+    assert created.status_code == 201, created.get_json()
 
 
 def test_a_rule_of_the_services_is_a_422(app, api, world):
