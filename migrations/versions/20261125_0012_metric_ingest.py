@@ -16,7 +16,7 @@ once per statement, for every writer (sync jobs, UI, REST API, raw SQL):
   re-reads with a newer snapshot, which PL/pgSQL cannot), so there such a delete is refused.
 
 Revision ID: 0012_metric_ingest
-Revises: 0011_list_perf
+Revises: 0013_dash_perf
 Create Date: 2026-11-25 21:00:00.000000
 
 """
@@ -24,7 +24,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0012_metric_ingest'
-down_revision = '0011_list_perf'
+down_revision = '0013_dash_perf'
 branch_labels = None
 depends_on = None
 
