@@ -2,6 +2,9 @@
 
     .venv/bin/python bench/generate.py --scale 1 --database mssp_bench_scale    # once
     .venv/bin/python bench/run.py --database mssp_bench_scale [--iterations 20] [--skip-ingestion]
+    # another PostgreSQL than the embedded one (e.g. one with pg_trgm for contains-search):
+    BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/mssp_bench bench/generate.py --scale 1
+    BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/mssp_bench bench/run.py
 
 Serves the app with gunicorn (gunicorn.conf.py: 2 workers x 4 threads, as in production)
 on 127.0.0.1 against the generated database, signs in through the real login form
@@ -419,7 +422,10 @@ def main() -> None:
         "PYTHONPATH": str(ROOT),
     }
     env.pop("DATABASE_URL", None)
+    os.environ.pop("DATABASE_URL", None)
     os.environ.update({"MSSP_ENV": "development", "MSSP_EMBEDDED_DATABASE": options.database})
+    if os.environ.get("BENCH_DATABASE_URL"):  # another PostgreSQL than the embedded one
+        env["DATABASE_URL"] = os.environ["DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"]
 
     from app import create_app
     from app.dashboards.charts import CHARTS
