@@ -114,6 +114,7 @@ class MsspSecurityManager(CachedAccessMixin, SecurityManager):
         email = (email or username or "").strip().lower()
         if password:
             self._check_password_policy(password, email)
+        directory_account = not password and not hashed_password and self.auth_type == AUTH_LDAP
         if not hashed_password:
             secret = password or secrets.token_urlsafe(32)
             hashed_password = passwords.hash_password(secret, self.password_hash_method)
@@ -123,7 +124,7 @@ class MsspSecurityManager(CachedAccessMixin, SecurityManager):
         if user:
             if password:
                 user.last_password_change_at = utcnow()
-            if not password and not hashed_password and self.auth_type == AUTH_LDAP:
+            if directory_account:
                 user.auth_provider = AuthProvider.LDAP
             self.session.commit()
         return user

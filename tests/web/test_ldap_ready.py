@@ -39,3 +39,17 @@ def test_a_locked_account_is_refused_before_the_directory_is_asked(app, ldap_app
         follow_redirects=True,
     )
     assert INVALID_LOGIN in response.get_data(as_text=True)
+
+
+def test_a_directory_account_added_without_a_password_is_marked_ldap_and_has_no_usable_hash(ldap_app):
+    from app.security.models import AuthProvider
+    from app.services import passwords
+
+    with ldap_app.app_context():
+        sm = ldap_app.appbuilder.sm
+        user = sm.add_user("Dir.User@Test.Example", "Dir", "User", "Dir.User@Test.Example",
+                           sm.find_role("Engineer"))
+        assert user.auth_provider == AuthProvider.LDAP
+        # A random secret, hashed with the configured method: no password opens it.
+        assert passwords.hash_method(user.password) == ldap_app.config["FAB_PASSWORD_HASH_METHOD"]
+        assert not passwords.verify_password(user.password, "", ldap_app.config["FAB_PASSWORD_HASH_METHOD"])
