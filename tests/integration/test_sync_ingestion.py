@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from app.models.metrics import (
     ServicePerformanceMetric,
@@ -79,6 +79,64 @@ def test_a_run_larger_than_a_chunk_counts_and_stores_every_point(db_session, mon
     assert upsert_service_metrics(db_session, changed) == UpsertCounts(4, 1, 5)
     stored = db_session.scalars(select(ServicePerformanceMetric.value).order_by("timestamp")).all()
     assert stored == [-1.0, *map(float, range(1, 9)), -1.0]
+
+
+def _probe_plan(session, staged: list[MetricPoint], probe: str) -> str:
+    """The plan of the probe as a run issues it, for `staged` points in the stage."""
+    with ingestion._cursor(session) as cur:
+        cur.execute(ingestion.STAGE_DDL)
+        cur.execute(f"TRUNCATE {ingestion.STAGE_TABLE}")
+        buffer = ingestion._points_copy_buffer(staged, time_ordered_ids())
+        cur.copy_expert(f"COPY {ingestion.STAGE_TABLE} ({ingestion.STAGE_COLUMNS}) FROM STDIN", buffer)
+        cur.execute(ingestion.SAVE_PLANNING)
+        saved = cur.fetchone()
+        cur.execute(f"{ingestion.PROBE_PLANNING}; EXPLAIN {probe}")
+        plan = "\n".join(row[0] for row in cur.fetchall())
+        cur.execute(ingestion.RESTORE_PLANNING, saved)
+        cur.execute(f"TRUNCATE {ingestion.STAGE_TABLE}")
+    return plan
+
+
+def test_the_probe_uses_the_unique_index_while_statistics_describe_a_smaller_table(db_session):
+    # A first backfill: statistics of one 200-point series (every timestamp distinct), then
+    # 20 series that share their timestamps. Probed with four equalities, the planner took
+    # the timestamp index (as selective, by those statistics, and smaller) and filtered
+    # every series' point at each timestamp.
+    services = [make_service(db_session, f"Service {n}") for n in range(4)]
+    clients = [make_client(db_session, f"Client {n}") for n in range(5)]
+    history = [
+        MetricPoint(clients[0].id, services[0].id, "old", T0 - timedelta(days=1, minutes=n), 1.0)
+        for n in range(200)
+    ]
+    upsert_service_metrics(db_session, history)
+    db_session.execute(text("ANALYZE service_performance_metrics"))
+    backfill = [
+        MetricPoint(client.id, service.id, "m", T0 + timedelta(minutes=n), float(n))
+        for client in clients
+        for service in services
+        for n in range(1000)
+    ]
+    assert upsert_service_metrics(db_session, backfill[:10_000]) == UpsertCounts(10_000, 0, 0)
+
+    plan = _probe_plan(db_session, backfill[10_000:], ingestion.SORT_STAGED)
+    assert "uq_service_performance_metrics_point" in plan
+    assert "ix_service_performance_metrics_timestamp" not in plan and "Seq Scan on service_perf" not in plan
+    equalities = ingestion.SORT_STAGED.replace(
+        f"WHERE ({ingestion._STORED_KEY}) >= ({ingestion._STAGED_KEY}) "
+        f"AND ({ingestion._STORED_KEY}) <= ({ingestion._STAGED_KEY})",
+        "WHERE stored.client_id = s.client_id AND stored.service_id = s.service_id "
+        "AND stored.metric_name = s.metric_name "
+        f'AND stored."timestamp" = {ingestion._STAGED_TS}',
+    )
+    assert "ix_service_performance_metrics_timestamp" in _probe_plan(
+        db_session, backfill[10_000:], equalities
+    )
+
+    assert upsert_service_metrics(db_session, backfill) == UpsertCounts(10_000, 0, 10_000)
+    settings = db_session.execute(
+        text("SELECT current_setting('enable_seqscan'), current_setting('enable_bitmapscan')")
+    )
+    assert tuple(settings.one()) == ("on", "on")  # the probe's planner settings do not outlive it
 
 
 def test_new_points_get_ids_in_creation_order():
