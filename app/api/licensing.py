@@ -32,7 +32,7 @@ def usage_fields() -> dict[str, fields.Field]:
         "seats_assigned": fields.Integer(
             dump_only=True,
             attribute=of("assigned"),
-            metadata={"description": "Seats held by the pool's active and suspended assignments."},
+            metadata={"description": "Seats held by the pool's pending, active and suspended assignments."},
         ),
         "seats_free": fields.Integer(
             dump_only=True, attribute=of("free"), metadata={"description": "Total seats not assigned."}

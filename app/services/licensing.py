@@ -209,7 +209,8 @@ _ADD_SEATS = text(
     "UPDATE license_pools SET assigned_seats = assigned_seats + :seats"
     " WHERE id = :pool RETURNING assigned_seats"
 )
-_HOLDING_SQL = ", ".join(sorted(f"'{status.value}'" for status in SEAT_HOLDING_STATUSES))
+#: SEAT_HOLDING_STATUSES as an SQL list, for the raw-SQL counts (here and on the dashboards).
+SEAT_HOLDING_SQL = ", ".join(sorted(f"'{status.value}'" for status in SEAT_HOLDING_STATUSES))
 
 #: The counter rebuilt from the assignments (also the migration's back-fill).
 RECOUNT_SQL = f"""
@@ -217,7 +218,7 @@ RECOUNT_SQL = f"""
     FROM license_pools p2
     LEFT JOIN (
         SELECT license_pool_id, sum(assigned_seats) AS seats FROM client_licenses
-        WHERE status IN ({_HOLDING_SQL}) GROUP BY license_pool_id
+        WHERE status IN ({SEAT_HOLDING_SQL}) GROUP BY license_pool_id
     ) held ON held.license_pool_id = p2.id
     WHERE p.id = p2.id AND p.assigned_seats IS DISTINCT FROM coalesce(held.seats, 0)"""
 

@@ -16,8 +16,6 @@ from app.dashboards.models import rollup_state
 
 #: Ticket statuses that count as open work.
 OPEN_TICKET_STATUSES = ("open", "in_progress", "waiting_on_client")
-#: Seat assignments that occupy seats of their pool.
-OCCUPYING_LICENSE_STATUSES = ("active", "pending", "suspended")
 
 
 def run(session: Session, sql: str, params: Mapping[str, Any] | None = None) -> Sequence[Row]:

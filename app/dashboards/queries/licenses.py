@@ -15,9 +15,11 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from app.dashboards.queries.common import OCCUPYING_LICENSE_STATUSES, run
+from app.dashboards.queries.common import run
+from app.services.licensing import SEAT_HOLDING_SQL
 
-_OCCUPYING = "status IN ({})".format(", ".join(f"'{s}'" for s in OCCUPYING_LICENSE_STATUSES))
+#: The seat rules' own statuses: a client's share counts what the pool's counter counts.
+_OCCUPYING = f"status IN ({SEAT_HOLDING_SQL})"
 #: A pool above this share of use is flagged on the overview.
 NEARLY_FULL = Decimal("0.90")
 _IS_NEARLY_FULL = "p.total_seats > 0 AND p.assigned_seats > :nearly_full * p.total_seats"
