@@ -15,6 +15,7 @@ from sqlalchemy import or_
 from sqlalchemy.exc import StatementError
 from wtforms import Form
 
+from app.db.like import contains_pattern
 from app.views import csv_export
 from app.views.datamodel import deep_page_message
 from app.views.display import format_value
@@ -22,7 +23,6 @@ from app.views.lookups import (
     PICKER_LIMIT,
     eager_options,
     label_paths,
-    like_pattern,
     picker_order,
     picker_search_columns,
     safe_int_args,
@@ -220,7 +220,7 @@ class ListingMixin:
         query = self.datamodel.session.query(model)
         search = picker_search_columns(model)
         if term and search:
-            pattern = like_pattern(term)
+            pattern = contains_pattern(term)
             query = query.filter(or_(*[search_condition(model, c, pattern) for c in search]))
         order = picker_order(model)
         query = query.order_by(getattr(model, order) if order else model.__mapper__.primary_key[0])

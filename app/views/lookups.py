@@ -11,8 +11,6 @@ from flask_appbuilder.models.sqla.filters import BaseFilter
 from sqlalchemy import String, Text, cast
 from sqlalchemy.orm import joinedload
 
-from app.db.like import contains_pattern
-
 if TYPE_CHECKING:
     from app.views.base import MsspModelView
 
@@ -92,10 +90,6 @@ def eager_options(model: type, paths: Iterable[str]) -> list[Any]:
             current_model = attribute.property.mapper.class_
         options.append(loader)
     return options
-
-
-def like_pattern(term: str) -> str:
-    return contains_pattern(term)
 
 
 def picker_search_columns(model: type) -> Sequence[str]:
