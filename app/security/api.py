@@ -20,7 +20,7 @@ from flask_appbuilder.security.sqla.apis.user.schema import UserPostSchema, User
 from flask_appbuilder.security.sqla.models import Group, Role
 from marshmallow import ValidationError, fields, post_load
 
-from app.api.base import CustomFieldFiltersMixin
+from app.api.base import CustomFieldFiltersMixin, PerRequestSchemasMixin
 from app.extensions import db
 from app.models.audit import AuditAction
 from app.models.custom_fields import CustomFieldEntity
@@ -60,7 +60,7 @@ class MsspUserPutSchema(UserPutSchema):
         return data
 
 
-class MsspUserApi(CustomFieldFiltersMixin, UserApi):
+class MsspUserApi(PerRequestSchemasMixin, CustomFieldFiltersMixin, UserApi):
     datamodel = SQLAInterface(MsspUser)
     list_columns = [*UserApi.list_columns, VALUES_COLUMN]
     show_columns = list_columns

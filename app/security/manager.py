@@ -25,6 +25,7 @@ from app.extensions import db
 from app.models.audit import AuditAction
 from app.security.api import MsspUserApi
 from app.security.cached_access import CachedAccessMixin
+from app.security.fab_apis import GroupApi, PermissionApi, PermissionViewMenuApi, RoleApi, ViewMenuApi
 from app.security.models import AuthProvider, MsspUser
 from app.security.rate_limits import apply_login_rate_limit
 from app.security.sessions import (
@@ -65,6 +66,12 @@ class MsspSecurityManager(CachedAccessMixin, SecurityManager):
     resetpasswordview = ResetPasswordView
     resetmypasswordview = ResetMyPasswordView
     user_api = MsspUserApi
+    # FAB's own resources, with per-request schemas (thread safety).
+    role_api = RoleApi
+    permission_api = PermissionApi
+    view_menu_api = ViewMenuApi
+    permission_view_menu_api = PermissionViewMenuApi
+    group_api = GroupApi
 
     # --- settings -------------------------------------------------------------
 

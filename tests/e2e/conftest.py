@@ -12,18 +12,13 @@ Screenshots go to test-output/e2e/.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
+from tests.live_server import ADMIN_EMAIL, ADMIN_PASSWORD, ROOT, serve
+
 CHROMIUM = os.environ.get("MSSP_E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
     "--headless",
@@ -43,7 +38,6 @@ PICKER_OPTIONS = (
 )
 SCREENSHOTS = ROOT / "test-output" / "e2e"
 
-ADMIN_EMAIL, ADMIN_PASSWORD = "admin@mssp.example", "orbit-lantern-2026"
 DEMO_PASSWORD = "demo-password-2026"
 USERS = {
     "Admin": (ADMIN_EMAIL, ADMIN_PASSWORD),
@@ -53,75 +47,6 @@ USERS = {
 }
 #: A user of its own for the lockout journey, so the others can still sign in.
 LOCKOUT_EMAIL, LOCKOUT_PASSWORD = "lockout.target@mssp.example", "quiet-harbour-lamp-2026"
-
-RESET_SCHEMA = """
-from sqlalchemy import text
-from app import create_app
-from app.extensions import db
-with create_app().app_context():
-    with db.engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    db.engine.dispose()
-"""
-
-
-DROP_DATABASE = """
-import sys
-import psycopg2
-from psycopg2 import sql
-from app.db.embedded import start_embedded_server
-from config import config_for
-server = start_embedded_server(config_for().MSSP_INSTANCE_DIR)
-conn = psycopg2.connect(server.get_uri("postgres"))
-conn.autocommit = True
-with conn.cursor() as cursor:
-    cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(sys.argv[1])))
-conn.close()
-"""
-
-
-def _server_env(port: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TEST_DATABASE_URL")}
-    env.update(
-        FLASK_APP="run.py",
-        MSSP_ENV="development",
-        MSSP_EMBEDDED_DATABASE=E2E_DATABASE,
-        MSSP_BIND=f"127.0.0.1:{port}",
-        WEB_CONCURRENCY="2",
-        # Every journey signs in from 127.0.0.1: the per-IP login throttle must not get in the way.
-        MSSP_LOGIN_RATE_LIMIT="1000 per minute",
-        MSSP_ADMIN_EMAIL=ADMIN_EMAIL,
-        MSSP_ADMIN_PASSWORD=ADMIN_PASSWORD,
-    )
-    return env
-
-
-def _run(args: list[str], env: dict[str, str]) -> None:
-    result = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-    if result.returncode != 0:
-        pytest.fail(f"{' '.join(args)} failed:\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for_health(url: str, server: subprocess.Popen, log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"gunicorn exited with {server.returncode}:\n{log.read_text()[-4000:]}")
-        try:
-            with urllib.request.urlopen(url + "/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    pytest.fail(f"gunicorn did not answer /health within {timeout}s:\n{log.read_text()[-4000:]}")
 
 
 @pytest.fixture(scope="session")
@@ -138,57 +63,20 @@ def chromium_path() -> str:
 @pytest.fixture(scope="session")
 def live_server(chromium_path: str) -> Iterator[str]:
     """The base URL of gunicorn serving the app on a fresh, migrated, seeded database."""
-    port = _free_port()
-    env = _server_env(port)
-    python, flask = str(BIN / "python"), str(BIN / "flask")
-    _run([python, "-c", RESET_SCHEMA], env)
-    _run([flask, "db", "upgrade"], env)
-    _run([flask, "mssp", "init"], env)
-    _run([flask, "mssp", "seed-demo"], env)
-    _run(
-        [
-            flask,
-            "fab",
-            "create-user",
-            "--role",
-            "Manager",
-            "--username",
-            LOCKOUT_EMAIL,
-            "--firstname",
-            "Lockout",
-            "--lastname",
-            "Target",
-            "--email",
-            LOCKOUT_EMAIL,
-            "--password",
-            LOCKOUT_PASSWORD,
-        ],
-        env,
-    )
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    log = SCREENSHOTS.parent / "e2e-gunicorn.log"
-    with log.open("w") as log_file:
-        server = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "run:app"],
-            cwd=ROOT,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        base_url = f"http://127.0.0.1:{port}"
-        try:
-            _wait_for_health(base_url, server, log)
-            yield base_url
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-            if "MSSP_E2E_DATABASE" not in os.environ:
-                _run([python, "-c", DROP_DATABASE, E2E_DATABASE], env)
+    lockout_user = [
+        "fab", "create-user", "--role", "Manager", "--username", LOCKOUT_EMAIL,
+        "--firstname", "Lockout", "--lastname", "Target", "--email", LOCKOUT_EMAIL,
+        "--password", LOCKOUT_PASSWORD,
+    ]
+    with serve(
+        E2E_DATABASE,
+        seed_demo=True,
+        prepare=[lockout_user],
+        keep="MSSP_E2E_DATABASE" in os.environ,
+        log_name="e2e/e2e-gunicorn",
+    ) as base_url:
+        yield base_url
 
 
 @pytest.fixture(scope="session")
