@@ -113,7 +113,7 @@ class BaseConfig:
     FAB_ADD_SECURITY_API = True
     FAB_API_SWAGGER_UI = True
     # Argon2id, OWASP Password Storage Cheat Sheet's first choice: 19 MiB, 2 passes, 1 lane
-    # (app.services.passwords; ~45 ms a check here, PBKDF2-SHA256 600k took ~190 ms).
+    # (app.services.accounts.passwords; ~45 ms a check here, PBKDF2-SHA256 600k took ~190 ms).
     # Older werkzeug hashes still verify and are upgraded at the next login.
     FAB_PASSWORD_HASH_METHOD = "argon2id:2:19456:1"
     # FAB's own API keys (not enabled here) hash with werkzeug: never with the method above.
@@ -121,7 +121,7 @@ class BaseConfig:
     AUTH_ROLE_ADMIN = "Admin"
     AUTH_ROLE_PUBLIC = "Public"
     AUTH_USERNAME_CI = True
-    # Our own policy (app.services.passwords) replaces FAB's composition rules.
+    # Our own policy (app.services.accounts.passwords) replaces FAB's composition rules.
     FAB_PASSWORD_COMPLEXITY_ENABLED = False
 
     # Login throttling per client IP, one bucket shared by the form and the API login
@@ -205,7 +205,7 @@ class BaseConfig:
         self.MSSP_SCHEDULER_RELOAD_SECONDS = env_number("MSSP_SCHEDULER_RELOAD_SECONDS", 60)
 
     def _read_alert_settings(self) -> None:
-        """Alert e-mails (app.services.alert_email): off unless MSSP_SMTP_HOST is set."""
+        """Alert e-mails (app.services.alerts.email): off unless MSSP_SMTP_HOST is set."""
         #: The address people open the app at; the links in alert e-mails start with it.
         self.MSSP_BASE_URL = (os.environ.get("MSSP_BASE_URL") or "http://127.0.0.1:8080").rstrip("/")
         self.MSSP_SMTP_HOST = os.environ.get("MSSP_SMTP_HOST") or None
@@ -223,7 +223,7 @@ class BaseConfig:
         self.MSSP_ALERT_EMAIL_RETRY_DAYS = int(env_number("MSSP_ALERT_EMAIL_RETRY_DAYS", 2))
 
     def _read_login_security(self) -> None:
-        #: Consecutive failures that lock an account (app.services.login_security).
+        #: Consecutive failures that lock an account (app.services.accounts.login_security).
         self.MSSP_MAX_FAILED_LOGINS = env_int("MSSP_MAX_FAILED_LOGINS", 5)
         #: Minutes after which a lock lifts by itself; None: only an admin unlocks.
         self.MSSP_LOCKOUT_MINUTES = env_int("MSSP_LOCKOUT_MINUTES", None) or None

@@ -85,11 +85,11 @@ def init_security(app: Flask) -> None:
 
 def init_web_security(app: Flask) -> None:
     """What FAB leaves to us: session limits, request guards, headers, 429s, audit hooks."""
+    from app.request_info import init_request_ids
     from app.security.audit_hooks import init_audit_hooks
     from app.security.headers import init_security_headers
     from app.security.rate_limits import init_rate_limit_responses
     from app.security.request_guards import init_request_guards
-    from app.security.request_info import init_request_ids
     from app.security.sessions import init_sessions
 
     init_sessions(app)
@@ -108,11 +108,11 @@ def init_business_rules(app: Flask) -> None:
 
 
 def init_audit_trail(app: Flask) -> None:
-    """Every flush and bulk statement writes the audit trail (app/services/audit_capture.py).
+    """Every flush and bulk statement writes the audit trail (app/services/audit/capture.py).
 
     After the business rules: the audit sees what the rules settled.
     """
-    from app.services.audit_capture import init_audit_capture
+    from app.services.audit.capture import init_audit_capture
 
     init_audit_capture(app)
 

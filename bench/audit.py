@@ -4,7 +4,7 @@
 
 Runs against its own database (default `mssp_bench` on the embedded server, or
 DATABASE_URL), migrating it first. Each phase runs in blocks that alternate with and
-without the audit listeners (app.services.audit_capture) so that drift of the machine
+without the audit listeners (app.services.audit.capture) so that drift of the machine
 hits both sides alike; the figure is the fastest block of each side (the least disturbed
 by other work on the machine), the median is printed too.
 
@@ -12,7 +12,7 @@ by other work on the machine), the median is printed too.
   (auditing adds the history bookkeeping and one INSERT into audit_event per save);
 - api save: the same change as a client of the REST API makes it (PUT /api/v1/client/<id>
   with a JWT): a save as a person or a script experiences it;
-- ingestion: one sync run as app.services.sync writes it: a SyncRun row, metric points
+- ingestion: one sync run as app.services.sync.runs writes it: a SyncRun row, metric points
   upserted through COPY (not audited: measurements), the run's end and the query's state
   as plain UPDATEs (audited row by row: read before, read after, one INSERT).
 
@@ -51,8 +51,8 @@ from app.models.integrations import (  # noqa: E402
 )
 from app.models.metrics import ServicePerformanceMetric  # noqa: E402
 from app.models.sync import RunTrigger, SyncRun, SyncRunStatus  # noqa: E402
-from app.services.audit_capture import install_audit_capture, remove_audit_capture  # noqa: E402
-from app.services.ingestion import MetricPoint, upsert_service_metrics  # noqa: E402
+from app.services.audit.capture import install_audit_capture, remove_audit_capture  # noqa: E402
+from app.services.sync.ingestion import MetricPoint, upsert_service_metrics  # noqa: E402
 
 TARGETS = {"save": 15.0, "api save": 15.0, "ingestion": 10.0}
 BENCH_ADMIN = "bench.audit@bench.example"
@@ -85,7 +85,7 @@ def report(label: str, unit: str, per_block: int, audited: list[float], plain: l
 def api_client(app):  # type: ignore[no-untyped-def]
     """A test client holding a JWT of an admin of the benchmark database."""
     from app.security.sync import sync_roles
-    from app.services.users import create_user
+    from app.services.accounts.users import create_user
 
     sync_roles(app.appbuilder)
     if app.appbuilder.sm.find_user(email=BENCH_ADMIN) is None:

@@ -2,7 +2,7 @@
 
     MSSP_EMBEDDED_DATABASE=mssp_bench .venv/bin/python bench/custom_fields.py [--rows 20000] [--runs 3]
 
-The rename is one UPDATE of every holder's `custom_field_data` (app.services.custom_fields);
+The rename is one UPDATE of every holder's `custom_field_data` (app.services.custom_fields.definitions);
 audited, the statement listener also reads the rows before (locked) and after and writes one
 `audit_event` row per record. Each run renames the field and rolls back, alternating with and
 without the audit listeners; the fastest run of each side is printed. The clients it
@@ -27,7 +27,7 @@ from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models.clients import Client  # noqa: E402
 from app.models.custom_fields import CustomFieldDefinition, CustomFieldEntity, CustomFieldType  # noqa: E402
-from app.services.audit_capture import install_audit_capture, remove_audit_capture  # noqa: E402
+from app.services.audit.capture import install_audit_capture, remove_audit_capture  # noqa: E402
 
 
 def main() -> int:

@@ -544,7 +544,7 @@ def generate(app, scale: float, seed: int = 12) -> dict[str, float]:
 
     from app.extensions import db
     from app.security.sync import sync_roles
-    from app.services.users import create_user
+    from app.services.accounts.users import create_user
 
     n = sizes(scale)
     timings: dict[str, float] = {}

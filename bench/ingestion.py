@@ -45,7 +45,7 @@ from app.models.catalog import DeliveryModel, Service, ServiceCategory  # noqa: 
 from app.models.clients import Client  # noqa: E402
 from app.models.integrations import QueryTarget  # noqa: E402
 from app.models.metrics import ServicePerformanceMetric  # noqa: E402
-from app.services.ingestion import (  # noqa: E402
+from app.services.sync.ingestion import (  # noqa: E402
     MetricPoint,
     UpsertCounts,
     upsert_service_metrics,

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.services.passwords import check_hash, dummy_hash, hash_password  # noqa: E402
+from app.services.accounts.passwords import check_hash, dummy_hash, hash_password  # noqa: E402
 from config import ProductionConfig  # noqa: E402
 
 PASSWORD = "correct horse battery staple"

@@ -59,7 +59,7 @@ def app() -> Iterator[Flask]:
     from app.db.embedded import stop_embedded_server
     from app.extensions import db
     from app.security.sync import sync_roles
-    from app.services.users import create_user
+    from app.services.accounts.users import create_user
     from config import config_for
 
     settings = config_for("testing")

@@ -10,7 +10,7 @@ def register_apis(appbuilder: AppBuilder) -> None:
     from app.api.alerts import register_alert_apis
     from app.api.audit import register_audit_api
     from app.api.integrations import register_integration_apis
-    from app.api.rison_schema import install as install_rison_schema_cache
+    from app.web.rison_schema import install as install_rison_schema_cache
 
     install_rison_schema_cache()
     register_domain_apis(appbuilder)

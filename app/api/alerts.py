@@ -14,16 +14,12 @@ from typing import Any
 from flask import g, request
 from flask_appbuilder.api import BaseApi, expose, safe
 from flask_appbuilder.security.decorators import protect
-from flask_jwt_extended import verify_jwt_in_request
-from flask_login import current_user
-from flask_wtf.csrf import CSRFError
 
-from app.extensions import csrf
+from app.errors import NotFound
 from app.models.alerts import AlertKind
-from app.services.alert_inbox import InboxItem, inbox, mark_all_read, mark_read, record_path, unread_count
-from app.services.errors import NotFound
+from app.services.alerts.inbox import InboxItem, inbox, mark_all_read, mark_read, record_path, unread_count
+from app.web.csrf import CookieCsrfMixin
 
-UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
@@ -47,7 +43,7 @@ def _as_json(item: InboxItem) -> dict[str, Any]:
     }
 
 
-class AlertApi(BaseApi):
+class AlertApi(CookieCsrfMixin, BaseApi):
     resource_name = "alerts"
     class_permission_name = "Alert"
     method_permission_name = {
@@ -58,26 +54,6 @@ class AlertApi(BaseApi):
     }
     openapi_spec_tag = "Alerts"
     allow_browser_login = True
-
-    def create_blueprint(self, appbuilder: Any, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
-        blueprint = super().create_blueprint(appbuilder, *args, **kwargs)
-        blueprint.before_request(self._check_csrf)
-        return blueprint
-
-    def _check_csrf(self):  # type: ignore[no-untyped-def]
-        """A cookie-borne POST needs the CSRF token (a bearer token does not)."""
-        verify_jwt_in_request(optional=True)
-        if request.method not in UNSAFE_METHODS:
-            return None
-        if request.headers.get("Authorization", "").lower().startswith("bearer "):
-            return None
-        if not current_user.is_authenticated:
-            return None
-        try:
-            csrf.protect()
-        except CSRFError as error:
-            return self.response(400, message=f"CSRF check failed: {error.description}")
-        return None
 
     @expose("/", methods=["GET"])
     @protect()

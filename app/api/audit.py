@@ -8,9 +8,9 @@ answer 405 and FAB creates no write permission for a role to hold. Needs can_rea
 
 from __future__ import annotations
 
-from app.api.base import MsspModelRestApi
 from app.models.audit import AuditEvent
-from app.views.datamodel import MsspSQLAInterface
+from app.web.datamodel import MsspSQLAInterface
+from app.web.rest import MsspModelRestApi
 
 AUDIT_EVENT_COLUMNS = [
     "id",

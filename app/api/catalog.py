@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from app.api.base import MsspModelRestApi
 from app.models.catalog import Service
-from app.views.datamodel import MsspSQLAInterface
+from app.web.datamodel import MsspSQLAInterface
+from app.web.rest import MsspModelRestApi
 
 
 class ServiceApi(MsspModelRestApi):

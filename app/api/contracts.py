@@ -9,12 +9,12 @@ from flask_appbuilder.api import expose, safe
 from flask_appbuilder.security.decorators import permission_name, protect
 from marshmallow import Schema, ValidationError, fields, validate
 
-from app.api.base import API_PERMISSIONS, MsspModelRestApi
 from app.models.contracts import Contract, Proposal, ServiceScope
 from app.services.contracts import ending_within_clause, renew_contract
-from app.views.contract_renewals import ENDING_WITHIN_ARG, FilterCondition, parse_ending_within
-from app.views.datamodel import MsspSQLAInterface
-from app.views.db_errors import REFUSALS
+from app.web.datamodel import MsspSQLAInterface
+from app.web.db_errors import REFUSALS
+from app.web.filters.contracts import ENDING_WITHIN_ARG, FilterCondition, parse_ending_within
+from app.web.rest import API_PERMISSIONS, MsspModelRestApi
 
 
 class RenewalTermsSchema(Schema):

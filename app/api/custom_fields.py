@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from flask import request
 
-from app.api.base import MsspModelRestApi
 from app.models.custom_fields import CustomFieldDefinition
-from app.services.custom_fields import deletion_impact
-from app.views.datamodel import MsspSQLAInterface
+from app.services.custom_fields.definitions import deletion_impact
+from app.web.datamodel import MsspSQLAInterface
+from app.web.rest import MsspModelRestApi
 
 
 class CustomFieldApi(MsspModelRestApi):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from app.api.base import MsspModelRestApi
 from app.models.finance import FinancialTransaction
-from app.views.datamodel import MsspSQLAInterface
-from app.views.row_filters import FilterAssignedClients
+from app.web.datamodel import MsspSQLAInterface
+from app.web.rest import MsspModelRestApi
+from app.web.row_filters import FilterAssignedClients
 
 
 class FinancialTransactionApi(MsspModelRestApi):

@@ -15,20 +15,20 @@ from flask import current_app, g
 from flask_appbuilder.api import expose, safe
 from flask_appbuilder.security.decorators import permission_name, protect
 
-from app.api.base import API_PERMISSIONS, MsspModelRestApi
+from app.errors import ValidationFailed
 from app.extensions import db
 from app.models.integrations import DataSourceQuery, ExternalDataSource
 from app.models.sync import ClientSourceMapping, JobRun, SyncRun
-from app.services import sync as sync_service
-from app.services.data_sources import (
+from app.services.sync import runs as sync_service
+from app.services.sync.data_sources import (
     config_problems,
     cron_problems,
     masked_credentials,
     query_problems,
     set_credentials,
 )
-from app.services.errors import ValidationFailed
-from app.views.datamodel import MsspSQLAInterface
+from app.web.datamodel import MsspSQLAInterface
+from app.web.rest import API_PERMISSIONS, MsspModelRestApi
 
 READ_ONLY_ROUTES = {"get", "get_list", "info"}
 

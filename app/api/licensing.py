@@ -12,10 +12,10 @@ from typing import Any
 
 from marshmallow import fields
 
-from app.api.base import MsspModelRestApi
 from app.models.licensing import ClientLicense, LicensePool
-from app.views.datamodel import MsspSQLAInterface
-from app.views.licensing import USAGE_ATTRIBUTE, LicensePoolInterface, attach_usage
+from app.web.datamodel import MsspSQLAInterface
+from app.web.filters.licensing import USAGE_ATTRIBUTE, LicensePoolInterface, attach_usage
+from app.web.rest import MsspModelRestApi
 
 #: The pool columns its usage is computed from: a response narrowed to fewer columns
 #: (`select_columns`) does not carry the usage, so it is not read.

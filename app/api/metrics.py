@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from app.api.base import MsspModelRestApi
 from app.models.metrics import ServicePerformanceMetric, SLAMetric, TicketSummary
-from app.views.datamodel import MsspSQLAInterface
+from app.web.datamodel import MsspSQLAInterface
+from app.web.rest import MsspModelRestApi
 
 
 class SLAMetricApi(MsspModelRestApi):

@@ -24,8 +24,8 @@ def alerts_group() -> None:
 @requires_migrated_database
 def run_alerts_command(dry_run: bool, day, no_email: bool) -> None:  # type: ignore[no-untyped-def]
     """Evaluate the alerts now (what the scheduler's daily `alerts` job does)."""
-    from app.services.alert_kinds import KINDS
-    from app.services.alerts import run_alerts
+    from app.services.alerts.evaluation import run_alerts
+    from app.services.alerts.kinds import KINDS
 
     report = run_alerts(day.date() if day else None, dry_run=dry_run, send_email=not no_email)
     for fired in report.fired:

@@ -1,4 +1,4 @@
-"""`flask mssp audit-archive`: retention of the audit trail (app.services.audit_archive)."""
+"""`flask mssp audit-archive`: retention of the audit trail (app.services.audit.archive)."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def register_audit_commands(group: click.Group, requires_migrated_database) -> N
     @requires_migrated_database
     def audit_archive_command(older_than: int, output: Path | None, batch_size: int) -> None:
         """Move old audit rows to a compressed JSON-lines file and remove them (one transaction per batch)."""
-        from app.services.audit_archive import archive_audit_events, default_path
+        from app.services.audit.archive import archive_audit_events, default_path
 
         path = output or default_path(Path(current_app.instance_path) / "audit-archive")
         report = archive_audit_events(db.session, older_than, path, batch_size=batch_size)

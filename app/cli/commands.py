@@ -10,9 +10,9 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from app.db.readiness import database_problem
+from app.errors import DomainError
 from app.extensions import db
-from app.security.roles import ADMIN
-from app.services.errors import DomainError
+from app.services.accounts.roles import ADMIN
 
 
 def requires_migrated_database(command):
@@ -53,7 +53,7 @@ def init_command(admin_email: str | None, admin_password: str | None, reset_role
     With --reset-roles, the built-in roles are reset to the declared defaults.
     """
     from app.security.sync import sync_roles
-    from app.services.users import create_user
+    from app.services.accounts.users import create_user
 
     appbuilder = current_app.appbuilder
     report = sync_roles(appbuilder, reset=reset_roles)
@@ -92,7 +92,7 @@ def init_command(admin_email: str | None, admin_password: str | None, reset_role
 @requires_migrated_database
 def seed_demo_command() -> None:
     """Load demo data (idempotent: existing demo records are left alone)."""
-    from app.services.demo_data import seed_demo_data
+    from app.demo.seed import seed_demo_data
 
     summary = seed_demo_data(current_app.appbuilder)
     for name, count in summary.items():

@@ -12,9 +12,9 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from app.errors import DomainError
 from app.extensions import db
 from app.models.integrations import DataSourceQuery, ExternalDataSource
-from app.services.errors import DomainError
 
 
 def _find_query(name_or_id: str) -> DataSourceQuery:
@@ -62,7 +62,7 @@ def register_sync_commands(group: click.Group, requires_migrated_database) -> No
     @requires_migrated_database
     def rotate_keys_command() -> None:
         """Re-encrypt every stored secret with the first key of MSSP_ENCRYPTION_KEYS."""
-        from app.services.data_sources import rotate_credentials
+        from app.services.sync.data_sources import rotate_credentials
 
         count = rotate_credentials()
         click.echo(f"re-encrypted the credentials of {count} data source(s) with the newest key")
@@ -74,7 +74,7 @@ def register_sync_commands(group: click.Group, requires_migrated_database) -> No
     def run_query_command(query: str) -> None:
         """Run one data-source query now (by name or id) and print its run."""
         from app.models.sync import RunTrigger, SyncRunStatus
-        from app.services.sync import run_query
+        from app.services.sync.runs import run_query
 
         found = _find_query(query)
         run = run_query(found.id, RunTrigger.CLI)
@@ -94,7 +94,7 @@ def register_sync_commands(group: click.Group, requires_migrated_database) -> No
     @requires_migrated_database
     def test_source_command(name: str) -> None:
         """Test a data source's connection (by name)."""
-        from app.services.sync import test_connection
+        from app.services.sync.runs import test_connection
 
         source = db.session.scalar(select(ExternalDataSource).where(ExternalDataSource.name == name))
         if source is None:

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models.team import ClientTeamAssignment
-from app.security.roles import ACCOUNT_MANAGER, ADMIN, MANAGER
+from app.services.accounts.roles import ACCOUNT_MANAGER, ADMIN, MANAGER
 
 
 class FinanceScope(enum.Enum):

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
-from app.services.errors import ValidationFailed
+from app.errors import ValidationFailed
 
 #: preset -> (label, days ending today, inclusive).
 PRESETS: dict[str, tuple[str, int]] = {

@@ -4,5 +4,5 @@
 tests a connection and fetches pages (`base`, `jira`, `grafana`, `rest`). `http`
 is the shared client (retries, SSRF `guard`), `mapping` turns JSON into typed
 rows with JSONPath, `templates` fills `{client_key}`/`{since}`. Nothing here
-touches the database: `app.services.sync` runs queries and records them.
+touches the database: `app.services.sync.runs` runs queries and records them.
 """

@@ -6,7 +6,7 @@ connection") and a message that says exactly what happened, never a secret.
 
 from __future__ import annotations
 
-from app.services.errors import DomainError
+from app.errors import DomainError
 
 
 class SourceError(DomainError):

@@ -61,7 +61,7 @@ JOBS: tuple[JobSpec, ...] = (
     ),
     JobSpec(
         id="alerts",
-        func="app.services.alerts:alerts_job",
+        func="app.services.alerts.evaluation:alerts_job",
         trigger="cron",
         trigger_args={"hour": 6, "minute": 30},
         description="alerts: renewals, expiries, SLA breaches, failing syncs; e-mail digests (daily)",

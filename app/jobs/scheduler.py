@@ -36,9 +36,9 @@ from app.jobs.lock import LeaderLock
 from app.jobs.tasks import JobContext
 from app.models.integrations import DataSourceQuery, ExternalDataSource
 from app.models.sync import JobRun, JobRunStatus, RunTrigger, SyncRun, SyncRunStatus
-from app.services.audit_context import audit_source
+from app.services.audit.context import audit_source
 from app.services.secrets import redact
-from app.services.sync import backoff_until, run_query
+from app.services.sync.runs import backoff_until, run_query
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 
 MODEL_MODULES: tuple[str, ...] = (
-    "app.security.models",
+    "app.models.users",
     "app.models.clients",
     "app.models.catalog",
     "app.models.contracts",

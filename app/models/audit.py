@@ -1,6 +1,6 @@
 """The audit trail: one append-only table of who did what, when, from where.
 
-`AuditEvent` rows are written by `app.services.audit.record_event` and never
+`AuditEvent` rows are written by `app.services.audit.recording.record_event` and never
 changed: a database trigger (migration 0003) refuses UPDATE, DELETE and TRUNCATE.
 Two narrow exceptions keep the table usable:
 
@@ -14,7 +14,7 @@ Actions are free text (`AuditAction` lists the ones in use) so that a new kind o
 event needs no migration; sources are a closed set with a CHECK constraint.
 `operation` says what a change did to the row (create, update, delete; NULL for events
 such as logins), `action` what the person did: "update", or a lifecycle action like
-"archive" or "renew" (app.services.audit_capture writes those rows).
+"archive" or "renew" (app.services.audit.capture writes those rows).
 Logouts double as the revocation list of signed session cookies
 (app.security.sessions), which is why `entity_type = 'session'` rows exist.
 """
@@ -56,7 +56,7 @@ class AuditAction:
 
     Changes are "create", "update", "delete", or a lifecycle action named by the
     service (`audit_action`) or inferred from the fields that changed
-    (app.services.audit_policy); the rest are events without a row change.
+    (app.services.audit.policy); the rest are events without a row change.
     """
 
     CREATE = "create"

@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, Mapper, mapped_column, object_session, relationship
 
+from app.errors import ValidationFailed
 from app.extensions import db
 from app.models.mixins import (
     ChangedByMixin,
@@ -48,12 +49,11 @@ from app.models.types import (
     non_negative,
     str_enum,
 )
-from app.services.errors import ValidationFailed
 
 if TYPE_CHECKING:
     from app.models.catalog import Service
     from app.models.clients import Client
-    from app.security.models import MsspUser
+    from app.models.users import MsspUser
 
 
 class ContractStatus(enum.Enum):

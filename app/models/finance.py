@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from app.models.contracts import Contract, ServiceScope
     from app.models.hardware import HardwareAsset
     from app.models.licensing import LicensePool
-    from app.security.models import MsspUser
+    from app.models.users import MsspUser
 
 
 class TransactionType(enum.Enum):

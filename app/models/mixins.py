@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 if TYPE_CHECKING:
-    from app.security.models import MsspUser
+    from app.models.users import MsspUser
 
 
 def current_user_id() -> int | None:

@@ -15,7 +15,7 @@ from app.models.types import str_enum
 
 if TYPE_CHECKING:
     from app.models.clients import Client
-    from app.security.models import MsspUser
+    from app.models.users import MsspUser
 
 
 class AssignmentRole(enum.Enum):

@@ -20,15 +20,16 @@ from flask_appbuilder.security.sqla.apis.user.schema import UserPostSchema, User
 from flask_appbuilder.security.sqla.models import Group, Role
 from marshmallow import ValidationError, fields, post_load
 
-from app.api.base import CustomFieldFiltersMixin, PerRequestSchemasMixin
+from app.errors import ValidationFailed
 from app.extensions import db
 from app.models.audit import AuditAction
 from app.models.custom_fields import CustomFieldEntity
-from app.security.models import MsspUser
-from app.services import passwords
-from app.services.audit import record_user_event
-from app.services.custom_fields import VALUES_COLUMN, CustomFieldValuesInvalid, checked_values
-from app.services.errors import ValidationFailed
+from app.models.users import MsspUser
+from app.services.accounts import passwords
+from app.services.audit.recording import record_user_event
+from app.services.custom_fields.definitions import VALUES_COLUMN, CustomFieldValuesInvalid, checked_values
+from app.web.rest import CustomFieldFiltersMixin
+from app.web.rest_schemas import PerRequestSchemasMixin
 
 CUSTOM_FIELDS_DESCRIPTION = "Values of the custom fields defined for users, by field name"
 

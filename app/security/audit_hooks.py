@@ -9,7 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 from app.models.audit import AuditAction
-from app.services.audit import current_actor, record_event
+from app.services.audit.recording import current_actor, record_event
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask_appbuilder.security.sqla.apis import group, permission, permission_view_menu, role, view_menu
 
-from app.api.base import PerRequestSchemasMixin
+from app.web.rest_schemas import PerRequestSchemasMixin
 
 
 class RoleApi(PerRequestSchemasMixin, role.RoleApi):

@@ -1,4 +1,4 @@
-"""Password fields that apply our policy (app.services.passwords) in the user screens."""
+"""Password fields that apply our policy (app.services.accounts.passwords) in the user screens."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from wtforms import Form, PasswordField
 from wtforms.fields import Field
 from wtforms.validators import DataRequired, EqualTo, ValidationError
 
-from app.services.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, password_problems
+from app.services.accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, password_problems
 
 PASSWORD_HELP = (
     f"At least {MIN_PASSWORD_LENGTH} characters (up to {MAX_PASSWORD_LENGTH}); a passphrase of "

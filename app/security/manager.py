@@ -21,12 +21,13 @@ from flask_appbuilder.const import AUTH_LDAP
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.utils import is_null_password
 
+from app.errors import ValidationFailed
 from app.extensions import db
 from app.models.audit import AuditAction
+from app.models.users import AuthProvider, MsspUser
 from app.security.api import MsspUserApi
 from app.security.cached_access import CachedAccessMixin
 from app.security.fab_apis import GroupApi, PermissionApi, PermissionViewMenuApi, RoleApi, ViewMenuApi
-from app.security.models import AuthProvider, MsspUser
 from app.security.rate_limits import apply_login_rate_limit
 from app.security.sessions import (
     credentials_changed_since,
@@ -43,9 +44,8 @@ from app.security.views import (
     ResetMyPasswordView,
     ResetPasswordView,
 )
-from app.services import login_security, passwords
-from app.services.audit import record_user_event
-from app.services.errors import ValidationFailed
+from app.services.accounts import login_security, passwords
+from app.services.audit.recording import record_user_event
 
 log = logging.getLogger(__name__)
 

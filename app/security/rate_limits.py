@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from flask import Blueprint, Flask, current_app, jsonify, make_response, request
 from flask_limiter import Limiter, RateLimitExceeded, RequestLimit
 
-from app.security.request_info import client_ip
+from app.request_info import client_ip
 
 log = logging.getLogger(__name__)
 

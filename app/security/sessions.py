@@ -28,7 +28,7 @@ from sqlalchemy import exists, select
 
 from app.extensions import db
 from app.models.audit import AuditAction, AuditEvent
-from app.services.audit import record_event
+from app.services.audit.recording import record_event
 
 SESSION_ID_KEY = "mssp_sid"
 AUTH_AT_KEY = "mssp_auth_at"

@@ -1,4 +1,4 @@
-"""Apply the declared roles (app.security.roles) to the database.
+"""Apply the declared roles (app.services.accounts.roles) to the database.
 
 `sync_roles(appbuilder)` (what `flask mssp init` runs) creates the permissions of every
 registered view, then adds to each built-in role the declared grants it is missing
@@ -21,7 +21,7 @@ from typing import Any
 from flask_appbuilder import AppBuilder
 
 from app.extensions import db
-from app.security.roles import ADMIN, ROLE_NAMES, granted
+from app.services.accounts.roles import ADMIN, ROLE_NAMES, granted
 
 log = logging.getLogger(__name__)
 

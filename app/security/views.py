@@ -17,13 +17,13 @@ from flask_appbuilder.security.forms import LoginForm_db
 from flask_appbuilder.views import expose
 from flask_login import login_user
 
+from app.errors import ValidationFailed
 from app.security.forms import confirm_password_field, password_field, reset_password_form
 from app.security.redirects import safe_next_path
 from app.security.sessions import restamp_session
-from app.services import login_security, passwords
-from app.services.errors import ValidationFailed
-from app.views.base import MsspListWidget
-from app.views.custom_field_support import FabCustomFieldsMixin
+from app.services.accounts import login_security, passwords
+from app.web.base import MsspListWidget
+from app.web.custom_field_support import FabCustomFieldsMixin
 
 USER_COLUMNS_LABELS = {
     "active": "Active",

@@ -17,10 +17,10 @@ from decimal import Decimal
 from sqlalchemy import Select, and_, select, update
 from sqlalchemy.orm import Session
 
+from app.errors import ValidationFailed
 from app.models.clients import Client
 from app.models.contracts import Contract, ContractStatus, SafStatus, ServiceScope
 from app.services.clock import today_utc
-from app.services.errors import ValidationFailed
 from app.services.orm_state import PendingChanges, changed, is_new, related
 from app.services.saf import check_scope_saf
 from app.services.scopes import copy_scope_details

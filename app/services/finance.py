@@ -20,10 +20,10 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from app.errors import ValidationFailed
 from app.models.clients import Client
 from app.models.contracts import Contract, ServiceScope
 from app.models.finance import FinancialTransaction, TransactionStatus, TransactionType
-from app.services.errors import ValidationFailed
 from app.services.orm_state import PendingChanges, changed, related
 from app.services.transaction import session_or_default
 

@@ -18,11 +18,11 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.errors import ValidationFailed
 from app.models.clients import Client
 from app.models.contracts import Contract, ServiceScope
 from app.models.hardware import AssetStatus, ClientHardwareAssignment, HardwareAsset, HardwareAssignmentStatus
 from app.services.clock import today_utc
-from app.services.errors import ValidationFailed
 from app.services.orm_state import PendingChanges, changed, committed_value, is_new, related
 from app.services.transaction import session_or_default, unit_of_work
 

@@ -27,10 +27,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
+from app.errors import ValidationFailed
 from app.models.clients import Client
 from app.models.licensing import ClientLicense, ClientLicenseStatus, LicensePool
 from app.services.clock import today_utc
-from app.services.errors import ValidationFailed
 from app.services.orm_state import PendingChanges, changed, committed_value, ids_of, is_new, related
 from app.services.transaction import session_or_default, unit_of_work
 

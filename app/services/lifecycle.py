@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.errors import ValidationFailed
 from app.models.clients import Client, ClientStatus
 from app.models.contracts import Contract, ContractStatus
-from app.services.errors import ValidationFailed
 from app.services.transaction import session_or_default, unit_of_work
 
 

@@ -18,10 +18,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.errors import ValidationFailed
 from app.models.contracts import Proposal, ProposalStatus, ProposalType, ServiceScope
-from app.security.models import MsspUser
+from app.models.users import MsspUser
 from app.services.clock import today_utc
-from app.services.errors import ValidationFailed
 from app.services.orm_state import PendingChanges, changed, is_new, related
 from app.services.transaction import session_or_default, unit_of_work
 

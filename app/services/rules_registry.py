@@ -25,7 +25,7 @@ FlushHook = Callable[[PendingChanges], None]
 def flush_hooks() -> tuple[FlushHook, ...]:
     """The hooks, in order: what a later hook reads (dates, details) is settled first."""
     from app.services.contracts import check_contract_changes
-    from app.services.custom_fields import check_custom_field_changes
+    from app.services.custom_fields.definitions import check_custom_field_changes
     from app.services.finance import check_transaction_changes
     from app.services.hardware import check_hardware_changes
     from app.services.licensing import check_license_changes

@@ -19,8 +19,8 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from app.errors import ValidationFailed
 from app.models.contracts import Contract, SafStatus, ServiceScope
-from app.services.errors import ValidationFailed
 from app.services.orm_state import PendingChanges, changed, committed_value, related
 from app.services.transaction import session_or_default, unit_of_work
 

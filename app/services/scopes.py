@@ -45,9 +45,9 @@ from typing import Any
 
 from sqlalchemy import inspect
 
+from app.errors import ValidationFailed
 from app.models.catalog import Service
 from app.models.contracts import ServiceScope
-from app.services.errors import ValidationFailed
 from app.services.orm_state import PendingChanges, changed, committed_value, is_new, related
 
 PARAMETER_TYPES: tuple[str, ...] = ("text", "integer", "decimal", "boolean", "date", "select", "multi_select")

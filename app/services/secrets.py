@@ -27,7 +27,7 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
 
-from app.services.errors import DomainError
+from app.errors import DomainError
 
 #: What a stored secret looks like in a form or an API response.
 MASK = "********"

@@ -13,10 +13,10 @@ import uuid
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from app.errors import ValidationFailed
 from app.models.clients import Client
 from app.models.team import AssignmentRole, ClientTeamAssignment
-from app.security.models import MsspUser
-from app.services.errors import ValidationFailed
+from app.models.users import MsspUser
 from app.services.orm_state import PendingChanges, changed, is_new, related
 from app.services.transaction import session_or_default, unit_of_work
 

@@ -19,12 +19,12 @@ def register_views(app: Flask, appbuilder: AppBuilder) -> None:
     from app.views.alerts import register_alert_views
     from app.views.audit_log import register_audit_views
     from app.views.dashboards import register_dashboard_views
-    from app.views.errors import register_error_handlers
     from app.views.health import health_blueprint
     from app.views.integrations import register_integration_views
-    from app.views.permissions import install_template_filters
     from app.views.site import site_blueprint
-    from app.views.translations import install_template_translations
+    from app.web.error_handlers import register_error_handlers
+    from app.web.permissions import install_template_filters
+    from app.web.translations import install_template_translations
 
     app.register_blueprint(health_blueprint)
     app.register_blueprint(site_blueprint)

@@ -1,6 +1,6 @@
 """Alert screens: the bell in the navbar, each person's list and mutes, the Admins' lead times.
 
-- "Alert" (every role, app.security.roles.SELF_SERVICE): `/alerts/` lists the signed-in
+- "Alert" (every role, app.services.accounts.roles.SELF_SERVICE): `/alerts/` lists the signed-in
   person's own alerts with a link to each record, marks them read, and keeps their
   muted kinds (`/alerts/preferences`). The services take the person's id, so nobody
   reaches another person's alerts.
@@ -24,20 +24,20 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.routing import BuildError
 
+from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.models.alerts import Alert, AlertEmailDigest, AlertKind
-from app.security.models import MsspUser
-from app.services.alert_inbox import InboxItem, inbox, mark_all_read, mark_read, unread_count
-from app.services.alert_kinds import KINDS
-from app.services.alert_settings import (
+from app.models.users import MsspUser
+from app.services.alerts.inbox import InboxItem, inbox, mark_all_read, mark_read, unread_count
+from app.services.alerts.kinds import KINDS
+from app.services.alerts.settings import (
     kind_settings,
     muted_kinds,
     reset_kind_setting,
     save_kind_setting,
     set_muted_kinds,
 )
-from app.services.errors import NotFound, ValidationFailed
-from app.views.permissions import holds
+from app.web.permissions import holds
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ Read-only by construction: only the list, show, CSV export and the user picker's
 options are routed (`include_route_methods`), so no add/edit/delete URL exists and
 FAB creates no create/edit/delete permission that a role could be given; the
 database refuses UPDATE and DELETE anyway (migration 0003). Needs can_read on
-"AuditEvent" (Admin, Manager; see app.security.roles).
+"AuditEvent" (Admin, Manager; see app.services.accounts.roles).
 
 Filters: user (picker or email text), action, operation, entity type and id, source,
 request id and date range, from the list's search form; the CSV export takes the
@@ -18,13 +18,13 @@ from typing import Any
 from markupsafe import Markup
 
 from app.models.audit import AuditEvent
-from app.services.audit_history import describe, format_when
-from app.services.audit_policy import model_for_entity
-from app.views.base import MsspModelView
-from app.views.datamodel import MsspSQLAInterface
-from app.views.display import pretty_json
+from app.services.audit.history import describe, format_when
+from app.services.audit.policy import model_for_entity
 from app.views.history import history_url
-from app.views.labels import LABELS
+from app.web.base import MsspModelView
+from app.web.datamodel import MsspSQLAInterface
+from app.web.display import pretty_json
+from app.web.labels import LABELS
 
 AUDIT_LABELS = {
     "occurred_at": "When (UTC)",

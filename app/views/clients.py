@@ -7,15 +7,15 @@ from flask_appbuilder.actions import action
 
 from app.models.clients import Client
 from app.services.lifecycle import archive_clients
-from app.views.base import MsspModelView
 from app.views.contracts import ContractView, ProposalView, ServiceScopeView
-from app.views.datamodel import MsspSQLAInterface
 from app.views.finance import TransactionView
 from app.views.hardware import HardwareAssignmentView
-from app.views.labels import AUDIT_FIELDSET
 from app.views.licensing import ClientLicenseView
 from app.views.metrics import SLAMetricView, TicketView
 from app.views.team import TeamAssignmentView
+from app.web.base import MsspModelView
+from app.web.datamodel import MsspSQLAInterface
+from app.web.labels import AUDIT_FIELDSET
 
 
 class ClientView(MsspModelView):

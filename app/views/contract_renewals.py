@@ -18,12 +18,12 @@ from flask_appbuilder.actions import action
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, DatePickerWidget
 from flask_appbuilder.forms import DynamicForm
-from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.decorators import has_access
 from markupsafe import Markup
 from wtforms import DateField, DecimalField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange
 
+from app.errors import ValidationFailed
 from app.models.contracts import Contract
 from app.services.contracts import (
     ENDING_WITHIN_SHORTCUTS,
@@ -33,13 +33,13 @@ from app.services.contracts import (
     renew_contract,
     renewal_chain,
 )
-from app.services.errors import ValidationFailed
-from app.views.db_errors import REFUSALS, refusal_for
-from app.views.display import enum_label
-
-#: The URL argument of the "ending within N days" filter, and its largest value.
-ENDING_WITHIN_ARG = "ending_within"
-MAX_ENDING_WITHIN_DAYS = 3660
+from app.web.db_errors import REFUSALS, refusal_for
+from app.web.display import enum_label
+from app.web.filters.contracts import (
+    ENDING_WITHIN_ARG,
+    FilterCondition,
+    parse_ending_within,
+)
 
 
 class RenewalForm(DynamicForm):
@@ -62,26 +62,6 @@ class RenewalForm(DynamicForm):
 
 
 RENEWAL_COLUMNS = ["contract_name", "start_date", "end_date", "value", "currency"]
-
-
-class FilterCondition(BaseFilter):
-    """Applies a ready SQL condition (the value) to a list query."""
-
-    name = "Condition"
-    arg_name = "condition"
-
-    def apply(self, query, value):
-        return query.filter(value)
-
-
-def parse_ending_within(raw: str | None) -> int | None:
-    """`ending_within` as a number of days; None when absent; ValueError(message) when invalid."""
-    text = (raw or "").strip()
-    if not text:
-        return None
-    if text.isdigit() and int(text) <= MAX_ENDING_WITHIN_DAYS:
-        return int(text)
-    raise ValueError(f"ending_within takes a number of days from 0 to {MAX_ENDING_WITHIN_DAYS}.")
 
 
 def ending_within_days() -> int | None:

@@ -12,11 +12,11 @@ from markupsafe import Markup
 
 from app.models.contracts import Contract, Proposal, ServiceScope
 from app.services.lifecycle import terminate_contracts
-from app.views.base import MsspModelView
 from app.views.contract_renewals import ContractRenewalsMixin
-from app.views.datamodel import MsspSQLAInterface
-from app.views.labels import AUDIT_FIELDSET, LABELS
 from app.views.scope_parameters import ScopeDetailsField, format_scope_details, parameter_inputs
+from app.web.base import MsspModelView
+from app.web.datamodel import MsspSQLAInterface
+from app.web.labels import AUDIT_FIELDSET, LABELS
 
 
 class ProposalView(MsspModelView):

@@ -1,7 +1,7 @@
 """Admin: custom field definitions (values live in each entity's custom_field_data).
 
 Only Admin holds the `CustomFieldDefinition` permissions (unknown resources are admin-only
-in `app.security.roles`). The definition's own rules, renames, deletions and the
+in `app.services.accounts.roles`). The definition's own rules, renames, deletions and the
 "required"/option checks run in the custom fields service's flush hook; this screen adds
 the delete confirmation that says how many records hold a value.
 """
@@ -13,10 +13,10 @@ from flask_appbuilder.baseviews import expose
 from flask_appbuilder.security.decorators import has_access
 
 from app.models.custom_fields import CustomFieldDefinition
-from app.services.custom_fields import deletion_impact
-from app.views.base import MsspModelView
-from app.views.datamodel import MsspSQLAInterface
-from app.views.labels import AUDIT_FIELDSET
+from app.services.custom_fields.definitions import deletion_impact
+from app.web.base import MsspModelView
+from app.web.datamodel import MsspSQLAInterface
+from app.web.labels import AUDIT_FIELDSET
 
 
 class CustomFieldView(MsspModelView):

@@ -1,16 +1,16 @@
 """Finance: revenue and cost transactions.
 
 Account managers see only the transactions of clients they are assigned to
-(app.security.roles.ROW_FILTERED), here as in the API and the client hub.
+(app.services.accounts.roles.ROW_FILTERED), here as in the API and the client hub.
 """
 
 from __future__ import annotations
 
 from app.models.finance import FinancialTransaction
-from app.views.base import MsspModelView
-from app.views.datamodel import MsspSQLAInterface
-from app.views.labels import AUDIT_FIELDSET
-from app.views.row_filters import FilterAssignedClients, current_user
+from app.web.base import MsspModelView
+from app.web.datamodel import MsspSQLAInterface
+from app.web.labels import AUDIT_FIELDSET
+from app.web.row_filters import FilterAssignedClients, current_user
 
 
 class TransactionView(MsspModelView):

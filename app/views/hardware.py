@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from app.models.hardware import ClientHardwareAssignment, HardwareAsset
-from app.views.base import MsspModelView
-from app.views.datamodel import MsspSQLAInterface
-from app.views.labels import AUDIT_FIELDSET
+from app.web.base import MsspModelView
+from app.web.datamodel import MsspSQLAInterface
+from app.web.labels import AUDIT_FIELDSET
 
 
 class HardwareAssignmentView(MsspModelView):

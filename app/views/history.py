@@ -19,10 +19,10 @@ from flask_appbuilder import AppBuilder, BaseView, ModelView, expose
 from flask_login import current_user
 
 from app.extensions import db
-from app.services.audit_history import HistoryEntry, format_when, record_history
-from app.services.audit_policy import model_for_entity, policies
-from app.views.labels import LABELS
-from app.views.permissions import holds
+from app.services.audit.history import HistoryEntry, format_when, record_history
+from app.services.audit.policy import model_for_entity, policies
+from app.web.labels import LABELS
+from app.web.permissions import holds
 
 #: Entries on the tab; the history page has the rest.
 HISTORY_TAB_SIZE = 20

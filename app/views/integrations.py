@@ -1,8 +1,8 @@
 """Admin screens of the sync: data sources, queries, client mappings, run history.
 
-None of these resources is in app.security.roles.DOMAIN_RESOURCES: only Admin
+None of these resources is in app.services.accounts.roles.DOMAIN_RESOURCES: only Admin
 sees them. Secrets are typed in their own fields, shown back only as a mask; a
-save with the mask unchanged keeps the stored value (app.services.data_sources).
+save with the mask unchanged keeps the stored value (app.services.sync.data_sources).
 "Test connection" and "Run now" are actions on the list and on each record.
 """
 
@@ -17,22 +17,22 @@ from markupsafe import Markup
 from wtforms import StringField
 from wtforms.widgets import PasswordInput
 
+from app.errors import ValidationFailed
 from app.integrations.base import ALL_SECRET_KEYS
 from app.models.integrations import DataSourceQuery, ExternalDataSource, QueryRunStatus
 from app.models.sync import ClientSourceMapping, JobRun, SyncRun
-from app.services import sync as sync_service
-from app.services.data_sources import (
+from app.services.secrets import MASK
+from app.services.sync import runs as sync_service
+from app.services.sync.data_sources import (
     config_problems,
     cron_problems,
     masked_credentials,
     query_problems,
     set_credentials,
 )
-from app.services.errors import ValidationFailed
-from app.services.secrets import MASK
-from app.views.base import MsspModelView
-from app.views.datamodel import MsspSQLAInterface
-from app.views.labels import LABELS
+from app.web.base import MsspModelView
+from app.web.datamodel import MsspSQLAInterface
+from app.web.labels import LABELS
 
 CATEGORY = "Integrations"
 RUN_FLASH = {"success": "success", "partial": "warning"}

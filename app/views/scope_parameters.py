@@ -34,7 +34,7 @@ from app.services.scopes import (
     keys_not_in_template,
     parameter_specs,
 )
-from app.views.display import format_decimal
+from app.web.display import format_decimal
 
 #: The HTML name of a parameter's input is this field's name, a dot, and the parameter's name.
 SEPARATOR = "."

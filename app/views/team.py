@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from app.models.team import ClientTeamAssignment
-from app.views.base import MsspModelView
-from app.views.datamodel import MsspSQLAInterface
+from app.web.base import MsspModelView
+from app.web.datamodel import MsspSQLAInterface
 
 
 class TeamAssignmentView(MsspModelView):

@@ -1,6 +1,6 @@
 """audit event operation: what a recorded change did to its row (create, update, delete)
 
-The audit trail of every change (app/services/audit_capture.py) names the action a
+The audit trail of every change (app/services/audit/capture.py) names the action a
 person took ("update", or a lifecycle action like "archive", "renew") in `action`;
 `operation` keeps what happened to the row, so "renew" on a new contract reads as a
 creation. NULL for events that change no record (logins, permission denials).

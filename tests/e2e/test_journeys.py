@@ -120,7 +120,7 @@ def test_account_manager_renews_a_contract_ending_soon(page):
 
 
 def test_engineer_is_refused_an_over_assignment_of_license_seats(page):
-    # Client licenses are the engineers' (app/security/roles.py: ASSET_RESOURCES), not the account
+    # Client licenses are the engineers' (app/services/accounts/roles.py: ASSET_RESOURCES), not the account
     # managers', who only read them.
     sign_in(page, "Engineer")
     page.goto("/clientlicenseview/add")

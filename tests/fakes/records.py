@@ -11,7 +11,7 @@ from app.models.catalog import DeliveryModel, Service, ServiceCategory
 from app.models.clients import Client, ClientStatus
 from app.models.integrations import AuthType, DataSourceQuery, ExternalDataSource, QueryTarget, SourceType
 from app.models.sync import ClientSourceMapping, SyncRun
-from app.services.data_sources import set_credentials
+from app.services.sync.data_sources import set_credentials
 from tests.fakes import grafana, jira
 
 TICKET_MAPPINGS = {

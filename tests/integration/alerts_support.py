@@ -26,7 +26,7 @@ from app.models.hardware import ClientHardwareAssignment
 from app.models.integrations import AuthType, DataSourceQuery, ExternalDataSource, QueryTarget, SourceType
 from app.models.metrics import SLAMetric, SlaUnit, TicketSummary
 from app.models.team import AssignmentRole, ClientTeamAssignment
-from app.security.models import MsspUser
+from app.models.users import MsspUser
 from tests.integration.rules_factories import add, make_asset, make_client, unique
 
 #: The frozen "today" of the alert tests: far enough ahead that no real-clock rule interferes.

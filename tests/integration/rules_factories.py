@@ -19,7 +19,7 @@ from app.models.clients import Client
 from app.models.contracts import Contract, ContractStatus, ServiceScope
 from app.models.hardware import AssetType, HardwareAsset
 from app.models.licensing import LicensePool, LicenseType
-from app.security.models import MsspUser
+from app.models.users import MsspUser
 
 RETENTION_TEMPLATE = {
     "version": 1,

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from app.models.alerts import AlertEmailDigest, DigestStatus
-from app.services.alerts import run_alerts
+from app.services.alerts.evaluation import run_alerts
 from tests.integration.alerts_support import (
     TODAY,
     FakeSmtpServer,
@@ -145,7 +145,7 @@ def test_no_smtp_host_means_no_email_and_no_digest(db_session, app, monkeypatch)
 
 
 def test_read_or_resolved_alerts_are_not_mailed(db_session, smtp):
-    from app.services.alert_inbox import inbox, mark_read
+    from app.services.alerts.inbox import inbox, mark_read
 
     owner = make_person(db_session, "Account Manager")
     contract_for(db_session, owner, end_in=30, renew_in=7)

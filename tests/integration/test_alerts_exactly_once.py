@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from app.models.alerts import Alert, AlertEmailDigest, AlertKind, AlertRecipient
 from app.models.clients import Client
 from app.models.contracts import Contract, ContractStatus
-from app.security.models import MsspUser
-from app.services.alert_inbox import unread_count
-from app.services.alerts import run_alerts
+from app.models.users import MsspUser
+from app.services.alerts.evaluation import run_alerts
+from app.services.alerts.inbox import unread_count
 from app.services.contracts import renew_contract
 from app.services.licensing import allocate_seats
 from tests.integration.alerts_support import (

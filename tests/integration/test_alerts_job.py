@@ -8,7 +8,7 @@ from app.jobs.definitions import JOBS
 from app.jobs.scheduler import execute_job, resolve
 from app.models.alerts import AlertKind
 from app.models.sync import JobRunStatus
-from app.services.alerts import alerts_job
+from app.services.alerts.evaluation import alerts_job
 from tests.integration.alerts_support import TODAY, alerts_of, at, make_person, owned_client
 from tests.integration.rules_factories import make_contract
 

@@ -7,10 +7,12 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from app.errors import ValidationFailed
 from app.models.alerts import AlertKind
 from app.models.audit import AuditEvent
 from app.models.team import AssignmentRole
-from app.services.alert_settings import (
+from app.services.alerts.evaluation import run_alerts
+from app.services.alerts.settings import (
     kind_settings,
     muted_kinds,
     parse_levels,
@@ -18,8 +20,6 @@ from app.services.alert_settings import (
     save_kind_setting,
     set_muted_kinds,
 )
-from app.services.alerts import run_alerts
-from app.services.errors import ValidationFailed
 from app.services.team import assign_team_member
 from tests.integration.alerts_support import (
     TODAY,

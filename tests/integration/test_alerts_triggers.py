@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from app.models.alerts import AlertKind
 from app.models.contracts import ContractStatus
 from app.models.licensing import ClientLicenseStatus
-from app.services.alerts import run_alerts
+from app.services.alerts.evaluation import run_alerts
 from app.services.hardware import return_hardware
 from app.services.licensing import allocate_seats, release_seats
 from tests.integration.alerts_support import (

@@ -17,8 +17,8 @@ from app.models.clients import Client, ClientStatus
 from app.models.contracts import ContractStatus
 from app.models.hardware import AssetStatus
 from app.models.integrations import AuthType, ExternalDataSource, SourceType
-from app.services.audit_context import audit_action, audit_source
-from app.services.audit_diff import MASK
+from app.services.audit.context import audit_action, audit_source
+from app.services.audit.diff import MASK
 from tests.integration.rules_factories import (
     make_asset,
     make_client,
@@ -93,7 +93,7 @@ def test_a_rolled_back_change_leaves_no_audit_row(db_session):
 
 
 def test_a_refused_change_leaves_no_audit_row(db_session):
-    from app.services.errors import ValidationFailed
+    from app.errors import ValidationFailed
 
     contract = make_contract(db_session)
     contract.end_date = date(2020, 1, 1)  # before its start: a business rule refuses
@@ -121,7 +121,7 @@ def test_json_objects_are_compared_key_by_key(db_session):
 
 
 def test_secrets_are_recorded_as_changed_never_with_their_value(app, db_session):
-    from app.services.data_sources import set_credentials
+    from app.services.sync.data_sources import set_credentials
 
     source = ExternalDataSource(
         name=unique("Jira"),
@@ -143,7 +143,7 @@ def test_secrets_are_recorded_as_changed_never_with_their_value(app, db_session)
 
 
 def test_a_users_password_is_masked_and_their_roles_listed(app, db_session):
-    from app.services.users import create_user
+    from app.services.accounts.users import create_user
 
     user = create_user(
         app.appbuilder,
@@ -244,7 +244,7 @@ def test_core_update_and_delete_statements_on_audited_tables_are_audited(db_sess
 
 
 def test_key_rotation_is_recorded_masked(app, db_session):
-    from app.services.data_sources import rotate_credentials, set_credentials
+    from app.services.sync.data_sources import rotate_credentials, set_credentials
 
     source = ExternalDataSource(
         name=unique("Grafana"),
@@ -279,7 +279,7 @@ def test_rows_the_database_deletes_by_cascade_are_recorded(app, db_session):
 
 
 def test_an_unlock_is_one_record_carrying_the_fields_it_changed(app, db_session):
-    from app.services.login_security import unlock_accounts
+    from app.services.accounts.login_security import unlock_accounts
 
     user = make_user(db_session)
     user.is_locked = True

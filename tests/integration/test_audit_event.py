@@ -7,7 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from app.models.audit import AuditEvent, AuditSource
-from app.services.audit import record_event
+from app.services.audit.recording import record_event
 from tests.conftest import ROLE_USERS
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from app.models.audit import AuditEvent, AuditOperation, AuditSource
 from app.models.contracts import Contract, ContractStatus
-from app.services.audit_archive import read_archive
+from app.services.audit.archive import read_archive
 from tests.integration.rules_factories import make_client
 
 

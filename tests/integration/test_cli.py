@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.security.roles import ACCOUNT_MANAGER, ADMIN, ENGINEER, MANAGER
-from app.services import passwords
+from app.services.accounts import passwords
+from app.services.accounts.roles import ACCOUNT_MANAGER, ADMIN, ENGINEER, MANAGER
 
 pytestmark = pytest.mark.smoke
 

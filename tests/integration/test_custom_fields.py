@@ -11,11 +11,11 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.base import Executable
 from sqlalchemy.sql.elements import ClauseElement
 
+from app.errors import ValidationFailed
 from app.models.clients import Client
 from app.models.custom_fields import CustomFieldDefinition, CustomFieldEntity, CustomFieldType
-from app.services.custom_field_filters import filter_conditions
-from app.services.custom_fields import CustomFieldValuesInvalid, deletion_impact
-from app.services.errors import ValidationFailed
+from app.services.custom_fields.definitions import CustomFieldValuesInvalid, deletion_impact
+from app.services.custom_fields.filters import filter_conditions
 
 E, T = CustomFieldEntity, CustomFieldType
 

@@ -7,9 +7,9 @@ import re
 import pytest
 from sqlalchemy import text
 
+from app.demo import DEMO_KINDS
+from app.demo.seed import seed_demo_data
 from app.models import import_all_models
-from app.services.demo import DEMO_KINDS
-from app.services.demo_data import seed_demo_data
 
 pytestmark = pytest.mark.smoke
 

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from app.models.catalog import Service
 from app.models.clients import Client
 from app.models.metrics import ServicePerformanceMetric
-from app.services.ingestion import MetricPoint, upsert_service_metrics
-from app.views.db_errors import refusal_for
+from app.services.sync.ingestion import MetricPoint, upsert_service_metrics
+from app.web.db_errors import refusal_for
 from tests.fakes.records import make_client, make_service
 
 pytestmark = pytest.mark.migrations

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from app.errors import ValidationFailed
 from app.models.contracts import Contract, ContractStatus, SafStatus, ScopeUnit
 from app.services.contracts import (
     contracts_ending_within,
@@ -15,7 +16,6 @@ from app.services.contracts import (
     renew_contract,
     renewal_chain,
 )
-from app.services.errors import ValidationFailed
 from tests.integration.rules_factories import (
     RETENTION_TEMPLATE,
     count,

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
+from app.errors import ValidationFailed
 from app.models.finance import FinancialTransaction, TransactionStatus, TransactionType
 from app.models.team import AssignmentRole, ClientTeamAssignment
-from app.services.errors import ValidationFailed
 from app.services.finance import Margin, client_margin, contract_margin, signed_amount
 from app.services.team import account_manager_for, assign_team_member, client_ids_managed_by, team_member_for
 from tests.integration.rules_factories import count, make_client, make_contract, make_scope, make_user

@@ -7,9 +7,9 @@ from datetime import date
 import pytest
 from sqlalchemy.exc import IntegrityError
 
+from app.errors import ValidationFailed
 from app.models.hardware import AssetStatus, ClientHardwareAssignment, HardwareAssignmentStatus
 from app.services.clock import today_utc
-from app.services.errors import ValidationFailed
 from app.services.hardware import assign_hardware, assignment_history, current_assignment, return_hardware
 from tests.integration.rules_factories import count, make_asset, make_client, make_contract, make_scope
 

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from app.errors import ValidationFailed
 from app.models.licensing import ClientLicense, ClientLicenseStatus, LicensePool
 from app.services.clock import today_utc
-from app.services.errors import ValidationFailed
 from app.services.licensing import (
     allocate_seats,
     assigned_cost_by_currency,

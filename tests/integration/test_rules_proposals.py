@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
+from app.errors import ValidationFailed
 from app.models.contracts import Proposal, ProposalStatus, ProposalType
 from app.services.clock import today_utc
-from app.services.errors import ValidationFailed
 from app.services.proposals import new_proposal_version, next_version_number
 from tests.integration.rules_factories import make_scope, make_user
 

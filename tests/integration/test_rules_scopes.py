@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
+from app.errors import ValidationFailed
 from app.models.catalog import Service
 from app.models.contracts import SafStatus, ServiceScope
 from app.services.contracts import renew_contract
-from app.services.errors import ValidationFailed
 from app.services.saf import move_saf
 from app.services.scopes import ScopeDetailsInvalid, TemplateInvalid
 from tests.integration.rules_factories import (

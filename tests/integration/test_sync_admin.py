@@ -131,7 +131,7 @@ def test_test_connection_action_reports_success_and_the_exact_reason(app, admin_
 
     with app.app_context():
         source = db.session.get(ExternalDataSource, world["source"])
-        from app.services.data_sources import set_credentials
+        from app.services.sync.data_sources import set_credentials
 
         set_credentials(source, {"password": "not-the-token-000"})
         db.session.commit()
@@ -221,7 +221,7 @@ def test_other_roles_cannot_reach_the_integrations(app, login_as, world, role):
 
 
 def test_the_resources_are_not_business_resources():
-    from app.security.roles import DOMAIN_RESOURCES
+    from app.services.accounts.roles import DOMAIN_RESOURCES
 
     for resource in ("ExternalDataSource", "DataSourceQuery", "ClientSourceMapping", "SyncRun", "JobRun"):
         assert resource not in DOMAIN_RESOURCES

@@ -7,15 +7,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from app.demo.context import slug
+from app.demo.seed import seed_demo_data
 from app.models import import_all_models
 from app.models.clients import Client, ClientStatus
 from app.models.integrations import DataSourceQuery, ExternalDataSource
 from app.models.metrics import ServicePerformanceMetric, TicketSummary
 from app.models.sync import SyncRunStatus
-from app.services.data_sources import set_credentials
-from app.services.demo.context import slug
-from app.services.demo_data import seed_demo_data
-from app.services.sync import run_query
+from app.services.sync.data_sources import set_credentials
+from app.services.sync.runs import run_query
 from tests.fakes import grafana, jira
 
 pytestmark = pytest.mark.usefixtures("encryption_key")

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app.models.integrations import QueryTarget
 from app.models.metrics import ServicePerformanceMetric
 from app.models.sync import SyncRunStatus
-from app.services.sync import run_query
+from app.services.sync.runs import run_query
 from tests.fakes.grafana import PROXY_PATH
 from tests.fakes.records import (
     FRAME_MAPPINGS,

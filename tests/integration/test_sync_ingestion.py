@@ -17,8 +17,8 @@ from app.models.metrics import (
     TicketStatus,
     TicketSummary,
 )
-from app.services import ingestion
-from app.services.ingestion import (
+from app.services.sync import ingestion
+from app.services.sync.ingestion import (
     MetricPoint,
     UpsertCounts,
     time_ordered_ids,

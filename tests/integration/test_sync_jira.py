@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from app.models.integrations import QueryRunStatus, QueryTarget
 from app.models.metrics import TicketPriority, TicketSource, TicketStatus, TicketSummary
 from app.models.sync import SyncRunStatus
-from app.services.data_sources import query_problems
-from app.services.sync import run_query
+from app.services.sync.data_sources import query_problems
+from app.services.sync.runs import run_query
 from tests.fakes.jira import make_issue
 from tests.fakes.records import (
     TICKET_MAPPINGS,

@@ -12,10 +12,10 @@ from sqlalchemy import text
 from app.integrations.guard import is_blocked, parse_allowlist
 from app.models.integrations import AuthType, ExternalDataSource, QueryTarget, SourceType
 from app.models.sync import SyncRunStatus
-from app.services.data_sources import masked_credentials, set_credentials
 from app.services.secrets import MASK, SecretsUnavailable, decrypt_secrets
-from app.services.sync import run_query
-from app.services.sync import test_connection as check_connection
+from app.services.sync.data_sources import masked_credentials, set_credentials
+from app.services.sync.runs import run_query
+from app.services.sync.runs import test_connection as check_connection
 from tests.fakes import grafana, jira
 from tests.fakes.records import (
     FRAME_MAPPINGS,

@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from app.services.audit_diff import MASK, field_changes, json_value, values_changes
-from app.services.audit_policy import ANY_VALUE, AuditPolicy
+from app.services.audit.diff import MASK, field_changes, json_value, values_changes
+from app.services.audit.policy import ANY_VALUE, AuditPolicy
 
 
 class Colour(enum.Enum):

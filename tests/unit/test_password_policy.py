@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from werkzeug.security import generate_password_hash
 
-from app.services import passwords
-from app.services.errors import ValidationFailed
-from app.services.passwords import (
+from app.errors import ValidationFailed
+from app.services.accounts import passwords
+from app.services.accounts.passwords import (
     CONTAINS_EMAIL,
     TOO_COMMON,
     TOO_LONG,

@@ -1,4 +1,4 @@
-from app.services.passwords import password_problems
+from app.services.accounts.passwords import password_problems
 
 
 def test_short_password_is_refused():

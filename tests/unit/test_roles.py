@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.security.roles import ACCOUNT_MANAGER, ADMIN, ENGINEER, MANAGER, ROW_FILTERED, granted
+from app.services.accounts.roles import ACCOUNT_MANAGER, ADMIN, ENGINEER, MANAGER, ROW_FILTERED, granted
 
 
 def test_admin_gets_everything_including_unknown_resources():

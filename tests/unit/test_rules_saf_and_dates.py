@@ -7,9 +7,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from app.errors import ValidationFailed
 from app.models.contracts import SafStatus
 from app.services.contracts import check_contract_dates, renewal_dates
-from app.services.errors import ValidationFailed
 from app.services.saf import SAF_TRANSITIONS, check_saf_dates, check_saf_transition
 
 S = SafStatus

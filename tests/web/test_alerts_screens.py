@@ -18,7 +18,7 @@ COUNT_RE = re.compile(r'id="alert-count"[^>]*>(\d+)<')
 
 
 def user_of(session, role: str):
-    from app.security.models import MsspUser
+    from app.models.users import MsspUser
 
     return session.scalars(select(MsspUser).where(MsspUser.email == ROLE_USERS[role])).one()
 
@@ -28,7 +28,7 @@ def world(app, db_connection) -> dict:
     """Alerts for every test user: a client each for the Account Manager and the Engineer (as its
     account manager), one without an owner (the Managers), a failing query (the Admins)."""
     from app.extensions import db
-    from app.services.alerts import run_alerts
+    from app.services.alerts.evaluation import run_alerts
 
     with app.app_context():
         session = db.session
@@ -122,7 +122,7 @@ def test_unread_and_kind_filters(login_as, world):
 
 def test_each_person_mutes_kinds_for_themselves(app, login_as, world):
     from app.extensions import db
-    from app.services.alert_settings import muted_kinds
+    from app.services.alerts.settings import muted_kinds
 
     browser = login_as("Engineer")
     wanted = {f"notify_{kind.value}": "1" for kind in AlertKind if kind is not AlertKind.CONTRACT_END}

@@ -24,7 +24,7 @@ EQ, GT, ENUM_EQ, REL_EQ = 3, 1, 0, 0
 def events(app, db_connection) -> dict[str, str]:
     """Three events with a unique action each: by the Engineer (api), a job, a command."""
     from app.extensions import db
-    from app.services.audit import record_event
+    from app.services.audit.recording import record_event
 
     tag = uuid.uuid4().hex[:8]
     with app.app_context():

@@ -172,7 +172,7 @@ def test_the_history_tab_shows_the_diff_newest_first(app, admin_client):
 def test_a_secret_never_reaches_the_history_page(app, admin_client, db_connection):
     from app.extensions import db
     from app.models.integrations import AuthType, ExternalDataSource, SourceType
-    from app.services.data_sources import set_credentials
+    from app.services.sync.data_sources import set_credentials
 
     with app.app_context():
         source = ExternalDataSource(
@@ -212,7 +212,7 @@ def test_history_follows_the_records_read_permission(app, login_as, role, status
         db.session.add(client)
         db.session.flush()
         from app.models.team import AssignmentRole, ClientTeamAssignment
-        from app.security.models import MsspUser
+        from app.models.users import MsspUser
 
         manager = db.session.scalar(select(MsspUser).where(MsspUser.email == ROLE_USERS["Account Manager"]))
         db.session.add(

@@ -7,7 +7,7 @@ import pytest
 from openapi_spec_validator import validate
 
 from app.models.custom_fields import CustomFieldEntity, CustomFieldType
-from app.services.custom_fields import entity_models
+from app.services.custom_fields.definitions import entity_models
 from tests.conftest import ROLE_USERS, TEST_PASSWORD
 from tests.web.auth_helpers import user_id
 from tests.web.screen_world import build_world

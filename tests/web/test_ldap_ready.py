@@ -42,8 +42,8 @@ def test_a_locked_account_is_refused_before_the_directory_is_asked(app, ldap_app
 
 
 def test_a_directory_account_added_without_a_password_is_marked_ldap_and_has_no_usable_hash(ldap_app):
-    from app.security.models import AuthProvider
-    from app.services import passwords
+    from app.models.users import AuthProvider
+    from app.services.accounts import passwords
 
     with ldap_app.app_context():
         sm = ldap_app.appbuilder.sm

@@ -197,7 +197,7 @@ def test_rison_arguments_are_still_validated(app, admin_client, world):
 def test_a_schema_is_checked_once_then_its_validator_reused(monkeypatch):
     import jsonschema
 
-    from app.api import rison_schema
+    from app.web import rison_schema
 
     checked: list[object] = []
     real_check = jsonschema.Draft202012Validator.check_schema

@@ -9,7 +9,7 @@ import logging
 import pytest
 from werkzeug.security import generate_password_hash
 
-from app.services import passwords
+from app.services.accounts import passwords
 from config import config_for
 from tests.conftest import ROLE_USERS, TEST_PASSWORD, csrf_token, login
 from tests.web.auth_helpers import (
@@ -38,7 +38,7 @@ def is_logged_in(browser) -> bool:
 
 
 def test_five_wrong_passwords_through_the_form_lock_the_account(app, client, caplog):
-    caplog.set_level(logging.WARNING, logger="app.services.login_security")
+    caplog.set_level(logging.WARNING, logger="app.services.accounts.login_security")
     for attempt in range(1, 5):
         page = login(client, ENGINEER, "not the password at all", follow=True).get_data(as_text=True)
         assert INVALID_LOGIN in page
@@ -105,7 +105,7 @@ def test_the_lock_and_failures_are_in_the_audit_trail(app, client):
     assert locked.ip == "127.0.0.1"
     assert locked.source.value == "api"
     assert locked.request_id
-    # The event carries the fields the lock changed (app.services.audit_capture).
+    # The event carries the fields the lock changed (app.services.audit.capture).
     assert locked.changes["failed_attempts"] == 5
     assert locked.changes["is_locked"] == {"old": False, "new": True}
     assert locked.changes["locked_at"]["old"] is None and locked.changes["locked_at"]["new"]

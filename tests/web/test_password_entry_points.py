@@ -8,8 +8,8 @@ import html
 
 import pytest
 
-from app.services import passwords
-from app.services.passwords import CONTAINS_EMAIL, TOO_COMMON, TOO_SHORT
+from app.services.accounts import passwords
+from app.services.accounts.passwords import CONTAINS_EMAIL, TOO_COMMON, TOO_SHORT
 from tests.conftest import ROLE_USERS, TEST_PASSWORD, csrf_token
 from tests.web.auth_helpers import api_login, api_token, audit_events, bearer, user_by_email
 

@@ -2,7 +2,7 @@
 (anonymous: the login page for screens, 401 for the API), and the menus each role sees.
 
 The expectations are the role table of issue 4, written out here independently of
-app.security.roles, so that a wrong declaration there fails this test.
+app.services.accounts.roles, so that a wrong declaration there fails this test.
 """
 
 from __future__ import annotations

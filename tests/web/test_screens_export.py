@@ -11,7 +11,7 @@ import pytest
 
 from app.models.clients import Client, ClientStatus
 from app.models.finance import FinancialTransaction, TransactionType
-from app.views.csv_export import cell
+from app.web.csv_export import cell
 from tests.web.screen_world import build_world
 
 
@@ -154,7 +154,7 @@ def test_cells_that_start_a_formula_are_escaped(value, expected):
 
 def test_big_exports_are_read_in_batches_without_gaps_or_repeats(app, admin_client, world, monkeypatch):
     from app.extensions import db
-    from app.views import csv_export
+    from app.web import csv_export
 
     with app.app_context():
         db.session.add_all([Client(company_name=f"Batch {n:02d}", industry="Same") for n in range(23)])

@@ -1,0 +1,1 @@
+"""People and their access: users, passwords, login security and the declared roles."""

@@ -1,0 +1,1 @@
+"""Alerts: kinds, rules, evaluation, the inbox and e-mail digests."""

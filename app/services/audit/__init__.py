@@ -1,0 +1,1 @@
+"""The audit trail: capture of changes (flush listeners), policy, diffs, history, archive."""

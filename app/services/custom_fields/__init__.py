@@ -1,0 +1,1 @@
+"""Custom fields: definitions (and their flush hook), typed values, list filters."""

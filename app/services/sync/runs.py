@@ -1,0 +1,440 @@
+"""Running a DataSourceQuery: fetch every page, map, write in one transaction, record the run.
+
+A run goes: record a RUNNING SyncRun (its own short transaction, visible at once);
+read what the run needs and decrypt the credentials; fetch all pages (no
+transaction open during network I/O); then, in ONE transaction, map every record,
+upsert the rows, and mark the run and the query. Any error rolls that transaction
+back (so a failure mid-way writes nothing) and records the run as FAILED with the
+reason in a transaction of its own. Records whose client is not mapped are skipped
+and named: the run is PARTIAL and `{since}` does not move past them.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.errors import NotFound
+from app.extensions import db
+from app.integrations import templates
+from app.integrations.base import DataSourceType, FetchRequest
+from app.integrations.errors import InvalidConfiguration, MappingFailed, SourceError
+from app.integrations.guard import parse_allowlist
+from app.integrations.http import RetryPolicy, SourceClient
+from app.integrations.mapping import CLIENT, CompiledMapping, compile_mappings, is_finite_point, typed_rows
+from app.integrations.registry import source_type_for
+from app.models.catalog import Service
+from app.models.integrations import DataSourceQuery, ExternalDataSource, QueryRunStatus, QueryTarget
+from app.models.sync import ClientSourceMapping, RunTrigger, SyncRun, SyncRunStatus
+from app.services.secrets import SecretsUnavailable, decrypt_secrets, redact
+from app.services.sync.ingestion import (
+    LOCK_NAMESPACE,
+    MetricPoint,
+    UpsertCounts,
+    collector_paused,
+    upsert_service_metrics,
+    upsert_sla_metrics,
+    upsert_tickets,
+)
+
+log = logging.getLogger(__name__)
+
+#: How many unmapped client values a PARTIAL run names.
+NAMED_UNMAPPED = 10
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- the HTTP client of a source ---------------------------------------------------------
+
+
+def retry_policy() -> RetryPolicy:
+    cfg = current_app.config
+    return RetryPolicy(
+        max_attempts=int(cfg["MSSP_HTTP_MAX_ATTEMPTS"]),
+        backoff_initial=float(cfg["MSSP_HTTP_BACKOFF_INITIAL"]),
+        backoff_max=float(cfg["MSSP_HTTP_BACKOFF_MAX"]),
+        budget_seconds=float(cfg["MSSP_HTTP_RETRY_BUDGET_SECONDS"]),
+    )
+
+
+def build_client(source: ExternalDataSource, kind: DataSourceType) -> SourceClient:
+    """A SourceClient with the source's decrypted credentials and the app's policies."""
+    config = dict(source.config or {})
+    secrets = decrypt_secrets(source.encrypted_credentials) if source.encrypted_credentials else {}
+    return SourceClient(
+        base_url=source.base_url,
+        auth=kind.auth_for(source.auth_type, config, secrets),
+        timeout=float(source.timeout_seconds),
+        verify_tls=source.verify_tls,
+        policy=retry_policy(),
+        allowlist=parse_allowlist(current_app.config.get("MSSP_OUTBOUND_ALLOWLIST") or []),
+        headers=kind.extra_headers(config),
+    )
+
+
+@dataclass(frozen=True)
+class ConnectionReport:
+    ok: bool
+    message: str
+    kind: str | None = None  # the failure reason: auth, dns, timeout, tls, ...
+
+
+def test_connection(source_id: uuid.UUID) -> ConnectionReport:
+    """Reach the source with its credentials: success, or the exact reason it failed."""
+    source = db.session.get(ExternalDataSource, source_id)
+    if source is None:
+        raise NotFound("no such data source")
+    kind = source_type_for(source.source_type)
+    client = None
+    try:
+        client = build_client(source, kind)
+        config = dict(source.config or {})
+        db.session.rollback()  # no transaction stays open during network I/O
+        return ConnectionReport(True, kind.test_connection(client, config))
+    except SourceError as error:
+        return ConnectionReport(False, redact(error.message), error.kind)
+    except SecretsUnavailable as error:
+        return ConnectionReport(False, error.message, "configuration")
+    finally:
+        if client is not None:
+            client.close()
+
+
+# --- a run -------------------------------------------------------------------------------
+
+
+@dataclass
+class RunPlan:
+    """Everything a run needs, read before any network I/O."""
+
+    query_id: uuid.UUID
+    target: QueryTarget
+    endpoint: str
+    template: str | None
+    mappings: dict[str, Any]
+    kind: DataSourceType
+    config: dict[str, Any]
+    client: SourceClient
+    compiled: CompiledMapping
+    since: datetime
+    until: datetime
+    #: (client_key, client_id) per fetch: one (None, None) unless the template uses {client_key}.
+    fetches: list[tuple[str | None, uuid.UUID | None]]
+    client_ids: dict[str, uuid.UUID]
+    service_ids: dict[str, uuid.UUID]
+
+
+@dataclass
+class RunOutcome:
+    pages: int = 0
+    records: int = 0
+    skipped: int = 0
+    counts: UpsertCounts = field(default_factory=UpsertCounts)
+    unmapped: dict[str, int] = field(default_factory=dict)
+    non_finite: int = 0
+
+    @property
+    def status(self) -> SyncRunStatus:
+        return SyncRunStatus.PARTIAL if self.skipped else SyncRunStatus.SUCCESS
+
+    def summary(self) -> str | None:
+        parts = []
+        if self.unmapped:
+            names = ", ".join(repr(k) for k in sorted(self.unmapped)[:NAMED_UNMAPPED])
+            more = (
+                f" and {len(self.unmapped) - NAMED_UNMAPPED} more"
+                if len(self.unmapped) > NAMED_UNMAPPED
+                else ""
+            )
+            total = sum(self.unmapped.values())
+            parts.append(
+                f"{total} record(s) skipped: no client mapped for {names}{more} (add client mappings)"
+            )
+        if self.non_finite:
+            parts.append(f"{self.non_finite} point(s) skipped: value is NaN or infinite")
+        return "; ".join(parts) or None
+
+
+def since_for(query_id: uuid.UUID, started: datetime) -> datetime:
+    """The last fully successful run's start minus the overlap, or the initial lookback."""
+    cfg = current_app.config
+    last = db.session.scalar(
+        select(func.max(SyncRun.started_at)).where(
+            SyncRun.query_id == query_id, SyncRun.status == SyncRunStatus.SUCCESS
+        )
+    )
+    if last is None:
+        return started - timedelta(hours=float(cfg["MSSP_SYNC_INITIAL_LOOKBACK_HOURS"]))
+    return last - timedelta(minutes=float(cfg["MSSP_SYNC_OVERLAP_MINUTES"]))
+
+
+def _plan(query: DataSourceQuery, started: datetime) -> RunPlan:
+    source = query.data_source
+    kind = source_type_for(source.source_type)
+    config = dict(source.config or {})
+    per_client = templates.uses_client_key(query.query_template)
+    problems = templates.template_errors(query.query_template)
+    problems += kind.query_errors(query.endpoint, query.query_template, config)
+    if problems:
+        raise InvalidConfiguration("; ".join(problems))
+    compiled = compile_mappings(
+        query.jsonpath_mappings or {}, query.target, kind.rows_path(query.endpoint), per_client
+    )
+    mappings = dict(
+        db.session.execute(
+            select(ClientSourceMapping.external_key, ClientSourceMapping.client_id).where(
+                ClientSourceMapping.data_source_id == source.id
+            )
+        ).all()
+    )
+    if per_client and not mappings:
+        raise InvalidConfiguration(
+            f"the template uses {{client_key}} but no client is mapped in {source.name}"
+        )
+    fetches = sorted(mappings.items()) if per_client else [(None, None)]
+    services: dict[str, uuid.UUID] = {}
+    if query.target is QueryTarget.SERVICE_PERFORMANCE_METRIC:
+        for service_id, name in db.session.execute(select(Service.id, Service.name)):
+            services[name.casefold()] = service_id
+            services[str(service_id)] = service_id
+    return RunPlan(
+        query_id=query.id,
+        target=query.target,
+        endpoint=query.endpoint,
+        template=query.query_template,
+        mappings=dict(query.jsonpath_mappings or {}),
+        kind=kind,
+        config=config,
+        client=build_client(source, kind),
+        compiled=compiled,
+        since=since_for(query.id, started),
+        until=started,
+        fetches=fetches,
+        client_ids=mappings,
+        service_ids=services,
+    )
+
+
+def _fetch(
+    plan: RunPlan, outcome: RunOutcome, budget_seconds: float | None
+) -> list[tuple[uuid.UUID | None, list[Any]]]:
+    cfg = current_app.config
+    deadline = time.monotonic() + float(budget_seconds or cfg["MSSP_SYNC_RUN_BUDGET_SECONDS"])
+    fetched = []
+    for client_key, client_id in plan.fetches:
+        request = FetchRequest(
+            endpoint=plan.endpoint,
+            query=plan.kind.render_query(plan.template, plan.since, plan.until, client_key),
+            since=plan.since,
+            until=plan.until,
+            page_size=int(cfg["MSSP_SYNC_PAGE_SIZE"]),
+            page_cap=int(cfg["MSSP_SYNC_PAGE_CAP"]) - outcome.pages,  # shared by every client's fetch
+            deadline=deadline,
+            mappings=plan.mappings,
+        )
+        pages = []
+        for page in plan.kind.fetch(plan.client, plan.config, request):
+            pages.append(page)
+            outcome.pages += 1
+        fetched.append((client_id, pages))
+    return fetched
+
+
+def _resolve_client(
+    plan: RunPlan, row: dict[str, Any], fixed: uuid.UUID | None, outcome: RunOutcome
+) -> uuid.UUID | None:
+    if fixed is not None:
+        return fixed
+    key = row.get(CLIENT)
+    client_id = plan.client_ids.get(key) if key is not None else None
+    if client_id is None:
+        label = "(empty)" if key is None else key
+        outcome.unmapped[label] = outcome.unmapped.get(label, 0) + 1
+        outcome.skipped += 1
+    return client_id
+
+
+def _service_id(plan: RunPlan, value: Any) -> uuid.UUID:
+    service_id = plan.service_ids.get(str(value).casefold()) or plan.service_ids.get(str(value))
+    if service_id is None:
+        raise MappingFailed(f"service {value!r} is not in the service catalog (use its exact name)")
+    return service_id
+
+
+def _rows(
+    plan: RunPlan, fetched: Iterable[tuple[uuid.UUID | None, list[Any]]], outcome: RunOutcome
+) -> Iterator[dict[str, Any]]:
+    enum_maps = plan.kind.enum_maps(plan.config)
+    for fixed_client, pages in fetched:
+        for row in typed_rows(pages, plan.compiled, enum_maps):
+            outcome.records += 1
+            client_id = _resolve_client(plan, row, fixed_client, outcome)
+            if client_id is None:
+                continue
+            if plan.target is QueryTarget.SERVICE_PERFORMANCE_METRIC and not is_finite_point(row):
+                outcome.non_finite += 1
+                outcome.skipped += 1
+                continue
+            row["client_id"] = client_id
+            yield row
+
+
+def _write(plan: RunPlan, fetched: list[tuple[uuid.UUID | None, list[Any]]], outcome: RunOutcome) -> None:
+    session = db.session
+    # Two runs of one query (schedule and "Run now") write one after the other.
+    session.execute(
+        text("SELECT pg_advisory_xact_lock(:ns, hashtext(:key))"),
+        {"ns": LOCK_NAMESPACE, "key": str(plan.query_id)},
+    )
+    with collector_paused():  # a row per point: collections would walk them all, again and again
+        rows = list(_rows(plan, fetched, outcome))
+    if plan.target is QueryTarget.SERVICE_PERFORMANCE_METRIC:
+        with collector_paused():
+            points = [
+                MetricPoint(
+                    r["client_id"],
+                    _service_id(plan, r["service"]),
+                    r["metric_name"],
+                    r["timestamp"],
+                    r["value"],
+                    r.get("unit"),
+                )
+                for r in rows
+            ]
+        outcome.counts += upsert_service_metrics(session, points)
+    elif plan.target is QueryTarget.TICKET_SUMMARY:
+        outcome.counts += upsert_tickets(session, plan.kind.ticket_source, [_ticket(r) for r in rows])
+    else:
+        outcome.counts += upsert_sla_metrics(session, rows)
+
+
+def _ticket(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k != CLIENT}
+
+
+def _finish(
+    run_id: uuid.UUID,
+    query_id: uuid.UUID,
+    started: datetime,
+    outcome: RunOutcome,
+    error: BaseException | None,
+) -> None:
+    """Record the run's end and the query's latest state (plain UPDATEs: `version` untouched)."""
+    runs, queries = SyncRun.__table__, DataSourceQuery.__table__
+    kind, message = _describe(error) if error is not None else (None, outcome.summary())
+    status = SyncRunStatus.FAILED if error is not None else outcome.status
+    db.session.execute(
+        update(runs)
+        .where(runs.c.id == run_id)
+        .values(
+            status=status,
+            finished_at=utcnow(),
+            pages=outcome.pages,
+            records_fetched=outcome.records,
+            rows_inserted=0 if error else outcome.counts.inserted,
+            rows_updated=0 if error else outcome.counts.updated,
+            rows_skipped=0 if error else outcome.skipped,
+            error_kind=kind,
+            error_message=message,
+        )
+    )
+    failures = queries.c.consecutive_failures + 1 if error is not None else 0
+    db.session.execute(
+        update(queries)
+        .where(queries.c.id == query_id)
+        .values(
+            last_run_at=started,
+            last_status=QueryRunStatus(status.value),
+            last_error=message,
+            consecutive_failures=failures,
+        )
+    )
+
+
+def _describe(error: BaseException) -> tuple[str, str]:
+    if isinstance(error, SourceError):
+        return error.kind, redact(error.message)
+    if isinstance(error, SecretsUnavailable):
+        return "configuration", error.message
+    if isinstance(error, SQLAlchemyError):
+        orig = getattr(error, "orig", None)
+        diag = getattr(orig, "diag", None)
+        detail = getattr(diag, "message_primary", None) or str(orig or error).splitlines()[0]
+        return "database", redact(f"the database refused the rows: {detail}")
+    return "internal", redact(f"{type(error).__name__}: {error}")[:1000]
+
+
+def run_query(
+    query_id: uuid.UUID, trigger: RunTrigger = RunTrigger.MANUAL, budget_seconds: float | None = None
+) -> SyncRun:
+    """Run one query now; returns its SyncRun (FAILED with the reason when it failed).
+
+    `budget_seconds` bounds the whole run (default MSSP_SYNC_RUN_BUDGET_SECONDS).
+    """
+    session = db.session
+    query = session.get(DataSourceQuery, query_id)
+    if query is None:
+        raise NotFound("no such query")
+    started = utcnow()
+    run = SyncRun(query_id=query.id, trigger=trigger, status=SyncRunStatus.RUNNING, started_at=started)
+    session.add(run)
+    session.commit()
+    run_id = run.id
+    outcome = RunOutcome()
+    plan = None
+    try:
+        plan = _plan(session.get(DataSourceQuery, query_id), started)
+        session.rollback()  # end the read transaction: nothing stays open during network I/O
+        fetched = _fetch(plan, outcome, budget_seconds)
+        _write(plan, fetched, outcome)
+        _finish(run_id, query_id, started, outcome, None)
+        session.commit()
+    except Exception as error:
+        session.rollback()
+        if not isinstance(error, SourceError | SecretsUnavailable):
+            log.exception("query %s: run %s failed unexpectedly", query_id, run_id)
+        else:
+            log.warning("query %s: run %s failed: %s", query_id, run_id, redact(str(error)))
+        _finish(run_id, query_id, started, outcome, error)
+        session.commit()
+    finally:
+        if plan is not None:
+            plan.client.close()
+    return session.get(SyncRun, run_id)
+
+
+# --- failing queries back off --------------------------------------------------------------
+
+
+def backoff_until(query: DataSourceQuery) -> datetime | None:
+    """Until when a failing query's scheduled runs are skipped (None: not backing off).
+
+    From the failure threshold on, each further failure doubles the wait, starting
+    at twice the query's interval (or 15 minutes for a cron schedule), up to the cap.
+    """
+    cfg = current_app.config
+    threshold = int(cfg["MSSP_SYNC_FAILURE_THRESHOLD"])
+    if query.consecutive_failures < threshold or query.last_run_at is None:
+        return None
+    base = float(query.schedule_interval_minutes or 15)
+    delay = min(
+        float(cfg["MSSP_SYNC_MAX_BACKOFF_MINUTES"]), base * 2 ** (query.consecutive_failures - threshold + 1)
+    )
+    return query.last_run_at + timedelta(minutes=delay)
+
+
+def is_failing(query: DataSourceQuery) -> bool:
+    """Shown as failing: N failed runs in a row (MSSP_SYNC_FAILURE_THRESHOLD)."""
+    return query.consecutive_failures >= int(current_app.config["MSSP_SYNC_FAILURE_THRESHOLD"])

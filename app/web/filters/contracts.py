@@ -1,0 +1,29 @@
+"""Contracts: the "ending within N days" filter of the contract list and `/api/v1/contract/`."""
+
+from __future__ import annotations
+
+from flask_appbuilder.models.filters import BaseFilter
+
+#: The URL argument of the "ending within N days" filter, and its largest value.
+ENDING_WITHIN_ARG = "ending_within"
+MAX_ENDING_WITHIN_DAYS = 3660
+
+
+class FilterCondition(BaseFilter):
+    """Applies a ready SQL condition (the value) to a list query."""
+
+    name = "Condition"
+    arg_name = "condition"
+
+    def apply(self, query, value):
+        return query.filter(value)
+
+
+def parse_ending_within(raw: str | None) -> int | None:
+    """`ending_within` as a number of days; None when absent; ValueError(message) when invalid."""
+    text = (raw or "").strip()
+    if not text:
+        return None
+    if text.isdigit() and int(text) <= MAX_ENDING_WITHIN_DAYS:
+        return int(text)
+    raise ValueError(f"ending_within takes a number of days from 0 to {MAX_ENDING_WITHIN_DAYS}.")
