@@ -9,8 +9,9 @@
   before today); what is already held stays held.
 - `LicensePool.assigned_seats` counts the seats its holding assignments hold: every flush
   that adds, changes, moves or deletes an assignment adjusts it in the same transaction
-  (an atomic `UPDATE ... SET assigned_seats = assigned_seats + n`), so dashboards and lists
-  read one column instead of summing 200k assignments. `recount_assigned_seats` rebuilds
+  (an atomic `UPDATE ... SET assigned_seats = assigned_seats + n`), so dashboards, lists,
+  show pages and the REST API (`pool_usage`, `usage_by_pool`) read one column instead of
+  summing 200k assignments. `recount_assigned_seats` rebuilds
   it from the assignments (after a bulk load that bypassed the ORM).
 """
 
@@ -295,33 +296,21 @@ def release_seats(
 # --- usage -----------------------------------------------------------------------------------
 
 
-def _assigned_by_pool(session: Session, pool_ids: list[uuid.UUID] | None) -> dict[uuid.UUID, int]:
-    query = (
-        select(ClientLicense.license_pool_id, func.sum(ClientLicense.assigned_seats))
-        .where(ClientLicense.status.in_(SEAT_HOLDING_STATUSES))
-        .group_by(ClientLicense.license_pool_id)
-    )
-    if pool_ids is not None:
-        query = query.where(ClientLicense.license_pool_id.in_(pool_ids))
-    return {pool_id: int(seats) for pool_id, seats in session.execute(query)}
+def pool_usage(pool: LicensePool) -> PoolUsage:
+    """Assigned, free, utilisation % and cost of the assigned seats of one pool.
 
-
-def pool_usage(pool: LicensePool, session: Session | None = None) -> PoolUsage:
-    """Assigned, free, utilisation % and cost of the assigned seats of one pool."""
-    session = session_or_default(session)
-    assigned = _assigned_by_pool(session, [pool.id]).get(pool.id, 0)
-    return PoolUsage(pool.total_seats, assigned, pool.cost_per_seat, pool.currency)
+    Assigned is the pool's seat counter (`LicensePool.assigned_seats`), kept by the flush hook.
+    """
+    return PoolUsage(pool.total_seats, pool.assigned_seats or 0, pool.cost_per_seat, pool.currency)
 
 
 def usage_by_pool(
     pools: list[LicensePool] | None = None, session: Session | None = None
 ) -> dict[uuid.UUID, PoolUsage]:
-    """`pool_usage` for many pools (all when None) in two queries: for lists and dashboards."""
-    session = session_or_default(session)
+    """`pool_usage` for many pools (all when None): read from the pools' counters, no sum."""
     if pools is None:
-        pools = list(session.scalars(select(LicensePool)))
-    assigned = _assigned_by_pool(session, [p.id for p in pools])
-    return {p.id: PoolUsage(p.total_seats, assigned.get(p.id, 0), p.cost_per_seat, p.currency) for p in pools}
+        pools = list(session_or_default(session).scalars(select(LicensePool)))
+    return {p.id: pool_usage(p) for p in pools}
 
 
 def assigned_cost_by_currency(session: Session | None = None) -> dict[str, Decimal]:

@@ -9,7 +9,9 @@ active contract's value spread over its term in months) and the month's
 cancelled ones excluded) are per currency. Counts that have no currency (active
 clients, services, seats, hardware, open tickets) are repeated on each currency
 row of the same client, so any single row is a complete picture in its currency;
-`active_contract_count` counts the contracts in that row's currency.
+`active_contract_count` counts the contracts in that row's currency. Seats are the seats a
+client holds in the sense of the seat rules (`licensing.SEAT_HOLDING_STATUSES`: pending,
+active, suspended), as on the dashboards and the pool pages.
 
 Re-running on the same date replaces that date's rows (in one transaction).
 """
@@ -31,9 +33,10 @@ from app.models.clients import Client, ClientStatus
 from app.models.contracts import Contract, ContractStatus, SafStatus, ServiceScope
 from app.models.finance import FinancialTransaction, TransactionStatus, TransactionType
 from app.models.hardware import ClientHardwareAssignment, HardwareAssignmentStatus
-from app.models.licensing import ClientLicense, ClientLicenseStatus
+from app.models.licensing import ClientLicense
 from app.models.metrics import TicketStatus, TicketSummary
 from app.models.types import DEFAULT_CURRENCY
+from app.services.licensing import SEAT_HOLDING_STATUSES
 
 OPEN_TICKET_STATUSES = (TicketStatus.OPEN, TicketStatus.IN_PROGRESS, TicketStatus.WAITING_ON_CLIENT)
 CENT = Decimal("0.01")
@@ -88,7 +91,7 @@ def _collect_counts(figures: Figures) -> None:
         figures.counts[client_id].active_service_count = count
     seats = session.execute(
         select(ClientLicense.client_id, func.sum(ClientLicense.assigned_seats))
-        .where(ClientLicense.status == ClientLicenseStatus.ACTIVE)
+        .where(ClientLicense.status.in_(SEAT_HOLDING_STATUSES))
         .group_by(ClientLicense.client_id)
     )
     for client_id, total in seats:

@@ -78,7 +78,7 @@ class LicensePoolView(MsspModelView):
     def usage_of(self, pool: LicensePool) -> PoolUsage:
         usage = getattr(pool, USAGE_ATTRIBUTE, None)
         if usage is None:
-            usage = pool_usage(pool, self.datamodel.session)
+            usage = pool_usage(pool)
             setattr(pool, USAGE_ATTRIBUTE, usage)
         return usage
 

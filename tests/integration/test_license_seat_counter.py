@@ -92,3 +92,18 @@ def test_recount_repairs_a_counter_a_bulk_load_left_behind(db_session):
     assert recount_assigned_seats(db_session) >= 1
     assert counters(db_session, pool) == [(7, 7)]
     assert recount_assigned_seats(db_session) == 0
+
+
+def test_the_daily_snapshot_counts_the_seats_the_pool_counter_counts(db_session):
+    from app.services.clock import today_utc
+    from app.services.snapshots import compute_snapshot_rows
+
+    pool = make_pool(db_session, total=20)
+    client = make_client(db_session)
+    for seats, status in ((4, L.ACTIVE), (3, L.PENDING), (2, L.SUSPENDED), (1, L.ACTIVE)):
+        allocate_seats(pool, client, seats, status=status, session=db_session)
+    revoked = allocate_seats(pool, client, 5, session=db_session)
+    release_seats(revoked, session=db_session)
+    rows = compute_snapshot_rows(today_utc())
+    (mine,) = [row for row in rows if row["client_id"] == str(client.id)]
+    assert mine["license_seats_assigned"] == pool.assigned_seats == 10

@@ -33,7 +33,7 @@ def test_allocating_within_the_pool_and_the_pool_figures(db_session):
     pool = make_pool(db_session, total=10, cost_per_seat=Decimal("2.50"), currency="USD")
     license_ = allocate_seats(pool, make_client(db_session), 4, session=db_session)
     assert license_.status is L.ACTIVE and license_.assignment_date == today_utc()
-    usage = pool_usage(pool, session=db_session)
+    usage = pool_usage(pool)
     assert (usage.total, usage.assigned, usage.free) == (10, 4, 6)
     assert usage.utilisation_percent == Decimal("40.0")
     assert (usage.assigned_cost, usage.currency) == (Decimal("10.00"), "USD")
@@ -47,7 +47,7 @@ def test_the_last_free_seats_can_be_taken_but_not_one_more(db_session):
         allocate_seats(pool, make_client(db_session), 1, session=db_session)
     assert refused.value.field == "assigned_seats"
     assert licenses_of(db_session, pool) == 2
-    assert pool_usage(pool, session=db_session).utilisation_percent == Decimal("100.0")
+    assert pool_usage(pool).utilisation_percent == Decimal("100.0")
 
 
 def test_a_form_or_api_insert_is_checked_too(db_session):
@@ -84,7 +84,7 @@ def test_a_released_assignment_frees_its_seats(db_session, status):
     license_ = allocate_seats(pool, make_client(db_session), 3, session=db_session)
     release_seats(license_, status=status, session=db_session)
     assert license_.status is status
-    assert pool_usage(pool, session=db_session).assigned == 0
+    assert pool_usage(pool).assigned == 0
     allocate_seats(pool, make_client(db_session), 3, session=db_session)
 
 
@@ -92,7 +92,7 @@ def test_a_partial_release_keeps_the_rest(db_session):
     pool = make_pool(db_session, total=10)
     license_ = allocate_seats(pool, make_client(db_session), 6, session=db_session)
     release_seats(license_, 2, session=db_session)
-    assert license_.assigned_seats == 4 and pool_usage(pool, session=db_session).free == 6
+    assert license_.assigned_seats == 4 and pool_usage(pool).free == 6
     for seats in (0, 4, 5):
         with pytest.raises(ValidationFailed, match="Between 1 and 3 seat"):
             release_seats(license_, seats, session=db_session)
@@ -114,7 +114,7 @@ def test_growing_or_reviving_an_assignment_is_checked(db_session):
     with pytest.raises(ValidationFailed, match="free seat"):
         db_session.commit()
     db_session.rollback()
-    assert pool_usage(pool, session=db_session).assigned == 5
+    assert pool_usage(pool).assigned == 5
 
 
 @pytest.mark.parametrize("seats", [0, -1])

@@ -31,6 +31,8 @@ import psycopg2.errors
 from psycopg2.extras import execute_values
 from sqlalchemy.orm import Session
 
+from app.integrations.mapping import TARGET_FIELDS
+from app.models.integrations import QueryTarget
 from app.models.metrics import SlaUnit, TicketSource
 from app.services.sla import is_breached
 
@@ -38,18 +40,9 @@ from app.services.sla import is_breached
 LOCK_NAMESPACE = 730_521
 SLA_LOCK_KEY = 1
 
-#: Ticket columns a query may map; everything else keeps its stored value on update.
-TICKET_COLUMNS = (
-    "summary",
-    "status",
-    "priority",
-    "opened_at",
-    "first_response_at",
-    "resolved_at",
-    "response_due_at",
-    "resolution_due_at",
-    "is_sla_breached",
-)
+#: Ticket columns a query may map (every ticket target field but the key, which names the row);
+#: everything else keeps its stored value on update.
+TICKET_COLUMNS = tuple(name for name in TARGET_FIELDS[QueryTarget.TICKET_SUMMARY] if name != "external_key")
 
 
 @dataclass
