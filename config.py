@@ -112,6 +112,8 @@ class BaseConfig:
     FAB_SECURITY_MANAGER_CLASS = "app.security.manager.MsspSecurityManager"
     FAB_ADD_SECURITY_API = True
     FAB_API_SWAGGER_UI = True
+    # The OpenAPI document is ours (app.web.openapi_document, registered by app.api).
+    FAB_ADD_OPENAPI_VIEWS = False
     # Argon2id, OWASP Password Storage Cheat Sheet's first choice: 19 MiB, 2 passes, 1 lane
     # (app.services.accounts.passwords; ~45 ms a check here, PBKDF2-SHA256 600k took ~190 ms).
     # Older werkzeug hashes still verify and are upgraded at the next login.
@@ -133,6 +135,10 @@ class BaseConfig:
     RATELIMIT_KEY_PREFIX = "mssp"
     AUTH_RATE_LIMITED = False
     LOGIN_RATE_LIMIT_DEFAULT = "10 per minute"
+
+    # The largest request body accepted (bytes): larger ones answer 413 (JSON under /api/);
+    # see app.web.input_guards for the other bounds (JSON depth, NUL, paging arguments).
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
 
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None

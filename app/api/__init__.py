@@ -13,10 +13,24 @@ def register_apis(appbuilder: AppBuilder) -> None:
     from app.web.rison_schema import install as install_rison_schema_cache
 
     install_rison_schema_cache()
+    register_openapi_document(appbuilder)
     register_domain_apis(appbuilder)
     register_integration_apis(appbuilder)
     register_alert_apis(appbuilder)
     register_audit_api(appbuilder)
+
+
+def register_openapi_document(appbuilder: AppBuilder) -> None:
+    """`/api/v1/_openapi` (our fixed document; FAB's own is switched off by
+    FAB_ADD_OPENAPI_VIEWS) and, when FAB_API_SWAGGER_UI is set, the Swagger UI."""
+    from flask import current_app
+    from flask_appbuilder.api.manager import SwaggerView
+
+    from app.web.openapi_document import MsspOpenApi
+
+    appbuilder.add_api(MsspOpenApi)
+    if current_app.config.get("FAB_API_SWAGGER_UI"):
+        appbuilder.add_view_no_menu(SwaggerView)
 
 
 def register_domain_apis(appbuilder: AppBuilder) -> None:

@@ -97,6 +97,10 @@ class MsspSecurityManager(CachedAccessMixin, SecurityManager):
         jwt_manager.user_lookup_error_loader(
             lambda _header, _data: make_response(jsonify(message="Not authorized"), 401)
         )
+        # A malformed or forged token is an authentication failure (401), not a 422.
+        jwt_manager.invalid_token_loader(
+            lambda reason: make_response(jsonify(message=f"Invalid token: {reason}"), 401)
+        )
         return jwt_manager
 
     def register_views(self) -> None:

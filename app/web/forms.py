@@ -9,6 +9,7 @@ from flask_appbuilder.forms import GeneralModelConverter
 from flask_appbuilder.validators import Unique
 from wtforms import BooleanField, validators
 
+from app.web.column_limits import form_hint, form_validators
 from app.web.fields import EnumSelectField, JSONField, RelationPickerField, UTCDateTimeField
 
 if TYPE_CHECKING:
@@ -58,11 +59,22 @@ class MsspFormConverter(GeneralModelConverter):
                 label, [*lst_validators, *checks], description=description, widget=DateTimePickerWidget()
             )
             return form_props
+        column = self._table_column(col_name)
+        if column is not None and not self.search:
+            # What fits the column, checked here with the API's words (app.web.column_limits).
+            lst_validators = [*lst_validators, *form_validators(column)]
+            hint = form_hint(column)
+            if hint and hint not in str(description):
+                description = f"{description} {hint}".strip()
         form_props = super()._convert_col(
             col_name, label, description, lst_validators, filter_rel_fields, form_props
         )
         self._explain_unique(col_name, label, form_props)
         return form_props
+
+    def _table_column(self, col_name: str) -> Any:
+        table = getattr(self.datamodel.obj, "__table__", None)
+        return table.columns.get(col_name) if table is not None else None
 
     def _explain_unique(self, col_name: str, label: Any, form_props: dict) -> None:
         """FAB's unique check says "Already exists."; say what exists instead."""

@@ -41,11 +41,12 @@ from flask_appbuilder.const import (
 )
 from flask_appbuilder.security.decorators import permission_name, protect
 from marshmallow import ValidationError, fields
-from sqlalchemy import JSON, Uuid
+from sqlalchemy import JSON, Integer, Uuid
 from sqlalchemy.exc import StatementError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.services.custom_fields.definitions import VALUES_COLUMN
+from app.web.column_limits import schema_validators
 from app.web.csrf import CookieCsrfMixin
 from app.web.custom_field_support import add_custom_field_filters
 from app.web.datamodel import MsspSQLAInterface, deep_page_message
@@ -109,6 +110,50 @@ class CustomFieldFiltersMixin:
         except (StatementError, LookupError, ValueError):
             self.datamodel.session.rollback()
             return self.response_400(message="A filter value does not fit its column.")
+
+
+def typed_key_field(column: Any, field: Any) -> Any:
+    """A typed field for a foreign key marshmallow-sqlalchemy left untyped (None if typed)."""
+    if isinstance(column.type, Uuid) and not isinstance(field, fields.UUID):
+        return fields.UUID()
+    if column.foreign_keys and isinstance(column.type, Integer) and not isinstance(field, fields.Integer):
+        return fields.Integer(strict=True)
+    return None
+
+
+def tighten_write_schema(schema: Any, table: Any) -> None:
+    """Foreign keys as typed fields, null for nullable columns, defaults optional, and every
+    value checked against its column (`column_limits`) before the database sees it.
+
+    marshmallow-sqlalchemy leaves a foreign key as an "inferred" field that lets any JSON
+    through (a nested object, `false` for a user id, would reach the database), and FAB's
+    fields refuse `null` even for nullable columns (its PUT-as-PATCH then cannot round-trip
+    an empty optional column). Whole-number fields are strict: 0.001 is refused, not
+    truncated to 0; decimals are not rounded before they are checked.
+    """
+    for name, field in list(schema.fields.items()):
+        column = table.columns.get(name)
+        if column is None:
+            continue
+        has_default = column.default is not None or column.server_default is not None
+        typed = typed_key_field(column, field)
+        if typed is not None:
+            field = typed
+            schema._bind_field(name, field)
+            for mapping in (schema.fields, schema.load_fields, schema.dump_fields):
+                mapping[name] = field
+            field.required = not column.nullable and not has_default
+        if isinstance(field, fields.Integer):
+            field.strict = True
+        if isinstance(field, fields.Decimal):
+            # marshmallow would round to the column's places first (-0.001 -> 0.00, stored
+            # silently); the column check refuses extra places instead.
+            field.places = None
+        field.validators = [*field.validators, *schema_validators(column)]
+        field.allow_none = bool(column.nullable)
+        if has_default:
+            # A column with a default may be left out of a POST.
+            field.required = False
 
 
 class MsspModelRestApi(CookieCsrfMixin, PerRequestSchemasMixin, CustomFieldFiltersMixin, ModelRestApi):
@@ -177,31 +222,36 @@ class MsspModelRestApi(CookieCsrfMixin, PerRequestSchemasMixin, CustomFieldFilte
         super()._init_model_schemas()
         for schema in (self.add_model_schema, self.edit_model_schema):
             self._tighten_write_schema(schema)
+        for schema in (self.list_model_schema, self.show_model_schema):
+            self._null_where_the_column_is(schema)
+
+    def _null_where_the_column_is(self, schema: Any) -> None:
+        """A nullable column's field in a read schema may be null (FAB's say never: the OpenAPI
+        then promised, say, a company size that is not there)."""
+        table = self.datamodel.obj.__table__
+        for name, field in schema.fields.items():
+            column = table.columns.get(name)
+            if column is not None and column.nullable:
+                field.allow_none = True
+
+    def add_apispec_components(self, api_spec: Any) -> None:
+        """FAB's components, plus the `version` a versioned item carries: sent back by POST and
+        PUT (read-only in the POST body), and required in a PUT body (optimistic locking)."""
+        super().add_apispec_components(api_spec)
+        if not self.is_versioned:
+            return
+        version = {"type": "integer", "minimum": 1, "description": "The item's version as read"}
+        schemas = api_spec.components.schemas
+        post, put = schemas.get(self.add_model_schema_name), schemas.get(self.edit_model_schema_name)
+        if post is not None:
+            post.setdefault("properties", {})["version"] = {**version, "readOnly": True}
+        if put is not None:
+            put.setdefault("properties", {})["version"] = version
+            if self.require_version:
+                put["required"] = sorted({*put.get("required", []), "version"})
 
     def _tighten_write_schema(self, schema: Any) -> None:
-        """Foreign keys as UUID fields, null for nullable columns, defaults optional.
-
-        marshmallow-sqlalchemy leaves a generic `Uuid` foreign key as an "inferred" field
-        that lets any JSON through (a nested object would reach the database), and FAB's
-        fields refuse `null` even for nullable columns (its PUT-as-PATCH then cannot
-        round-trip an empty optional column).
-        """
-        table = self.datamodel.obj.__table__
-        for name, field in list(schema.fields.items()):
-            column = table.columns.get(name)
-            if column is None:
-                continue
-            has_default = column.default is not None or column.server_default is not None
-            if isinstance(column.type, Uuid) and not isinstance(field, fields.UUID):
-                field = fields.UUID()
-                schema._bind_field(name, field)
-                for mapping in (schema.fields, schema.load_fields, schema.dump_fields):
-                    mapping[name] = field
-                field.required = not column.nullable and not has_default
-            field.allow_none = bool(column.nullable)
-            if has_default:
-                # A column with a default may be left out of a POST.
-                field.required = False
+        tighten_write_schema(schema, self.datamodel.obj.__table__)
 
     # ---- responses ---------------------------------------------------------------------
 

@@ -88,7 +88,8 @@ def query_problems(
 
 
 def secret_keys_for(source: ExternalDataSource) -> tuple[str, ...]:
-    return source_type_for(source.source_type).secret_keys(source.auth_type)
+    # A source being created without an auth type gets the column's default at the flush.
+    return source_type_for(source.source_type).secret_keys(source.auth_type or AuthType.NONE)
 
 
 def set_credentials(source: ExternalDataSource, submitted: Mapping[str, str | None]) -> None:
