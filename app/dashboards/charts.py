@@ -94,10 +94,15 @@ class Chart:
 # --- builders: query, then figure -----------------------------------------------------------
 
 
-def _sla_compliance(ctx: ChartContext) -> Figure:
-    return sla_figures.compliance_figure(
-        sla.sla_compliance(ctx.session, ctx.filters, ctx.rollups.ready("sla"))
+def sla_compliance_months(ctx: ChartContext) -> list[sla.SlaCompliance]:
+    """The compliance chart's months, and the headline's latest one: one query for both."""
+    return ctx.shared(
+        "sla_compliance", lambda: sla.sla_compliance(ctx.session, ctx.filters, ctx.rollups.ready("sla"))
     )
+
+
+def _sla_compliance(ctx: ChartContext) -> Figure:
+    return sla_figures.compliance_figure(sla_compliance_months(ctx))
 
 
 def sla_months(ctx: ChartContext) -> list[sla.SlaMonth]:

@@ -1,13 +1,22 @@
-"""The headline numbers above the charts, formatted for display (money per currency, never summed)."""
+"""The headline numbers above the charts, formatted for display (money per currency, never summed).
+
+A tile shows the same measure as its chart, from the same query where there is one (SLA
+compliance is the compliance chart's last month; open tickets and license pools share the
+charts' results), under the same filters. A tile the chosen service does not narrow says
+"all services" (tests/web/test_dashboard_agreement.py compares every tile with its chart).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from app.dashboards.access import FinanceScope
-from app.dashboards.charts import ChartContext, license_usage, open_tickets
-from app.dashboards.queries import clients, finance, renewals, sla
+from app.dashboards.charts import ChartContext, license_usage, open_tickets, sla_compliance_months
+from app.dashboards.queries import clients, finance, renewals
+
+#: The note of a tile that counts every service although one is chosen.
+ALL_SERVICES = "all services"
 
 
 @dataclass(frozen=True)
@@ -20,6 +29,8 @@ class Tile:
     financial: bool = False
     #: Whether the number deserves attention (e.g. pools nearly full).
     warn: bool = False
+    #: Whether the service filter narrows this number (else the note says "all services").
+    by_service: bool = False
     extra: dict = field(default_factory=dict)
 
 
@@ -36,7 +47,9 @@ def headline_tiles(ctx: ChartContext) -> list[Tile]:
     tiles.append(Tile("open_tickets", "Open tickets", [f"{sum(t.tickets for t in open_tickets(ctx)):,}"]))
     tiles.append(_sla_tile(ctx))
     tiles.append(_licenses_tile(ctx))
-    return tiles
+    if ctx.filters.service_id is None:
+        return tiles
+    return [t if t.by_service else replace(t, note=_join(t.note, ALL_SERVICES)) for t in tiles]
 
 
 def _clients_tile(ctx: ChartContext) -> Tile:
@@ -54,7 +67,7 @@ def _money_tiles(ctx: ChartContext) -> list[Tile]:
         scope_note = f"your {_count(len(ctx.access.assigned_client_ids), 'client')}"
     contracts = finance.active_contract_value(ctx.session, ids)
     as_of, mrr = finance.latest_mrr(ctx.session, ctx.today, ids)
-    ending = renewals.ending_counts(ctx.session, ctx.today, ids)
+    ending = renewals.ending_counts(ctx.session, ctx.today, ids, ctx.filters.service_id)
     return [
         Tile(
             "contract_value",
@@ -77,16 +90,19 @@ def _money_tiles(ctx: ChartContext) -> list[Tile]:
             note=scope_note,
             financial=True,
             warn=ending.get(30, 0) > 0,
+            by_service=True,
         ),
     ]
 
 
 def _sla_tile(ctx: ChartContext) -> Tile:
-    result = sla.latest_compliance(
-        ctx.session, ctx.today.replace(day=1), ctx.client_id, ctx.rollups.ready("sla")
-    )
-    if result is None:
-        return Tile("sla_compliance", "SLA compliance", ["—"], note="no SLA metrics yet")
+    """The compliance chart's latest month with measures (same client, service and range)."""
+    measured = [month for month in sla_compliance_months(ctx) if month.measures]
+    if not measured:
+        return Tile(
+            "sla_compliance", "SLA compliance", ["—"], note="no SLA measures in this period", by_service=True
+        )
+    result = measured[-1]
     this_month = result.month == ctx.today.replace(day=1)
     when = "this month" if this_month else f"{result.month:%B %Y} (latest)"
     note = f"{when}: {result.met:,} of {result.measures:,} met"
@@ -96,6 +112,7 @@ def _sla_tile(ctx: ChartContext) -> Tile:
         [f"{result.percent} %"],
         note=note,
         warn=result.percent is not None and result.percent < Decimal("95"),
+        by_service=True,
     )
 
 

@@ -73,16 +73,6 @@ def test_sla_for_one_service_and_one_client(db_session, known):
     assert [(r.month, r.percent) for r in alpha] == [(APRIL, D("100.00")), (MAY, D("50.00"))]
 
 
-def test_latest_compliance_falls_back_to_the_last_month_measured(db_session, known):
-    live = sla.latest_compliance(db_session, date(2026, 6, 1))
-    assert (live.month, live.measures, live.met, live.percent) == (MAY, 3, 2, D("66.67"))
-    refresh_rollups(full=True, session=db_session, today=TODAY)
-    assert sla.latest_compliance(db_session, date(2026, 6, 1), rollup=True) == live
-    beta = sla.latest_compliance(db_session, date(2026, 6, 1), known.beta.id)
-    assert (beta.month, beta.measures, beta.percent) == (MAY, 1, D("100.00"))
-    assert sla.latest_compliance(db_session, date(2026, 3, 1)) is None
-
-
 # --- tickets ---------------------------------------------------------------------------------
 
 
@@ -261,6 +251,9 @@ def test_contracts_ending_one_by_one_or_per_week(db_session, known):
     assert [c.contract_name for c in siem.contracts] == ["Beta SIEM"]
     assert renewals.ending_counts(db_session, TODAY) == {30: 1, 60: 1, 90: 1}
     assert renewals.ending_counts(db_session, TODAY, frozenset({known.beta.id})) == {30: 0, 60: 0, 90: 0}
+    # With a service: the contracts holding it, as the renewals chart counts them.
+    assert renewals.ending_counts(db_session, TODAY, None, known.edr.id) == {30: 1, 60: 1, 90: 1}
+    assert renewals.ending_counts(db_session, TODAY, None, known.siem.id) == {30: 0, 60: 0, 90: 0}
 
 
 def test_license_pools_use(db_session, known):

@@ -105,6 +105,16 @@ def top_clients_figure(rows: Sequence[ClientRevenue]) -> Figure:
     return figure
 
 
+def _month_end_ticks(rows: Sequence[MrrMonth]) -> dict:
+    """One label per month, at its snapshot: Plotly's automatic ticks on a few month ends label
+    a month twice (or label days), and "dtick": "M1" puts them on the 1st, a day off the points."""
+    last_of_month = {
+        r.snapshot_date.replace(day=1): r.snapshot_date for r in sorted(rows, key=lambda r: r.snapshot_date)
+    }
+    days = list(last_of_month.values())
+    return {"tickmode": "array", "tickvals": [iso(d) for d in days], "ticktext": [f"{d:%b %Y}" for d in days]}
+
+
 def mrr_figure(rows: Sequence[MrrMonth], show_clients: bool) -> Figure:
     """MRR per currency at each month end (one panel each), and active clients per currency."""
     by_currency = group_by(rows, lambda r: r.currency)
@@ -116,7 +126,7 @@ def mrr_figure(rows: Sequence[MrrMonth], show_clients: bool) -> Figure:
     if show_clients:
         titles.append("Active clients, by contract currency")
         yaxes.append({"title": {"text": "clients"}, "rangemode": "tozero"})
-    figure = stacked_figure(titles, yaxes, panel_height=200, xaxis={"tickformat": "%b %Y"})
+    figure = stacked_figure(titles, yaxes, panel_height=200, xaxis=_month_end_ticks(rows))
     for index, currency in enumerate(currencies, start=1):
         series = by_currency[currency]
         days = [iso(r.snapshot_date) for r in series]

@@ -106,13 +106,20 @@ def ending_counts(
     session: Session,
     today: date,
     client_ids: Collection[uuid.UUID] | None = None,
+    service_id: uuid.UUID | None = None,
     days: tuple[int, ...] = (30, 60, 90),
 ) -> dict[int, int]:
-    """How many active contracts end within each number of `days` from today (cumulative)."""
+    """How many active contracts end within each number of `days` from today (cumulative),
+    with the renewals chart's conditions (the clients, the contracts holding `service_id`)."""
     filters = ", ".join(f"count(*) FILTER (WHERE c.end_date <= :today + {int(d)})" for d in days)
     row = run(
         session,
-        f"SELECT {filters} FROM contracts c {where(*_conditions(client_ids, None))}",
-        {"today": today, "until": today + timedelta(days=max(days)), "clients": uuid_list(client_ids or ())},
+        f"SELECT {filters} FROM contracts c {where(*_conditions(client_ids, service_id))}",
+        {
+            "today": today,
+            "until": today + timedelta(days=max(days)),
+            "clients": uuid_list(client_ids or ()),
+            "service": id_or_none(service_id),
+        },
     )[0]
     return dict(zip(days, row, strict=True))

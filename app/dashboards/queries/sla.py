@@ -7,7 +7,6 @@ MSSP-wide figures read `dash_sla_monthly`; one client's read `sla_metrics`.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -115,33 +114,3 @@ def sla_compliance(session: Session, filters: DashboardFilters, rollup: bool = F
         params,
     )
     return [SlaCompliance(*row) for row in rows]
-
-
-def latest_compliance(
-    session: Session, month: date, client_id: uuid.UUID | None = None, rollup: bool = False
-) -> SlaCompliance | None:
-    """Compliance of `month`, or of the latest earlier month with measures (None if there is none)."""
-    params = {"after": next_month(month), "client": id_or_none(client_id)}
-    if rollup and client_id is None:
-        sql = """
-            SELECT month, sum(measures) AS measures, sum(measures - breached) AS met
-            FROM dash_sla_monthly WHERE month < :after
-            GROUP BY month ORDER BY month DESC LIMIT 1"""
-    else:
-        client = "AND s.client_id = CAST(:client AS uuid)" if client_id else ""
-        # The latest month first (an index lookup), then only its rows.
-        sql = f"""
-            WITH latest AS (
-                SELECT date_trunc('month', max(s.period_start))::date AS month
-                FROM sla_metrics s WHERE s.period_start < :after {client}
-            )
-            SELECT l.month, count(*) AS measures, count(*) FILTER (WHERE NOT s.is_breached) AS met
-            FROM latest l
-            JOIN sla_metrics s ON s.period_start >= l.month
-                AND s.period_start < l.month + interval '1 month' {client}
-            GROUP BY l.month"""
-    row = next(iter(run(session, sql, params)), None)
-    if row is None or not row.measures:
-        return None
-    percent = (Decimal(100) * row.met / row.measures).quantize(Decimal("0.01"))
-    return SlaCompliance(row.month, row.measures, row.met, percent, None)
