@@ -120,6 +120,12 @@ class BaseConfig:
     FAB_PASSWORD_HASH_METHOD = "argon2id:2:19456:1"
     # FAB's own API keys (not enabled here) hash with werkzeug: never with the method above.
     FAB_API_KEY_HASH_METHOD = "pbkdf2:sha256:600000"
+    # `@protect()` asks the security manager about `Bearer mssp_pat_...` before any JWT check:
+    # our personal API tokens (app.security.api_tokens), not FAB's `ab_api_key` keys, whose
+    # REST resource stays unregistered (MsspSecurityManager.register_views).
+    FAB_API_KEY_ENABLED = True
+    FAB_API_KEY_PREFIXES = ["mssp_pat_"]
+    API_TOKEN_RATE_LIMIT_DEFAULT = "600 per minute"
     AUTH_ROLE_ADMIN = "Admin"
     AUTH_ROLE_PUBLIC = "Public"
     AUTH_USERNAME_CI = True
@@ -235,6 +241,10 @@ class BaseConfig:
         self.MSSP_LOCKOUT_MINUTES = env_int("MSSP_LOCKOUT_MINUTES", None) or None
         self.MSSP_LOGIN_RATE_LIMIT = (
             os.environ.get("MSSP_LOGIN_RATE_LIMIT") or self.LOGIN_RATE_LIMIT_DEFAULT
+        )
+        #: Calls per personal API token (app.security.api_tokens), counted where login attempts are.
+        self.MSSP_API_TOKEN_RATE_LIMIT = (
+            os.environ.get("MSSP_API_TOKEN_RATE_LIMIT") or self.API_TOKEN_RATE_LIMIT_DEFAULT
         )
         #: memory:// counts per process; use redis://host:6379/0 when several workers serve.
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"

@@ -8,6 +8,7 @@ from flask_appbuilder import AppBuilder
 def register_apis(appbuilder: AppBuilder) -> None:
     """Register the model REST APIs; other APIs (integrations) add one line each below."""
     from app.api.alerts import register_alert_apis
+    from app.api.api_tokens import register_api_token_api
     from app.api.audit import register_audit_api
     from app.api.integrations import register_integration_apis
     from app.web.rison_schema import install as install_rison_schema_cache
@@ -18,6 +19,7 @@ def register_apis(appbuilder: AppBuilder) -> None:
     register_integration_apis(appbuilder)
     register_alert_apis(appbuilder)
     register_audit_api(appbuilder)
+    register_api_token_api(appbuilder)
 
 
 def register_openapi_document(appbuilder: AppBuilder) -> None:

@@ -23,6 +23,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "app.models.custom_fields",
     "app.models.audit",
     "app.models.alerts",
+    "app.models.api_tokens",
     # Derived tables (and the indexes the rollup refresh needs on the tables above).
     "app.dashboards.models",
 )

@@ -26,6 +26,8 @@ from app.extensions import db
 from app.models.audit import AuditAction
 from app.models.users import AuthProvider, MsspUser
 from app.security.api import MsspUserApi
+from app.security.api_tokens import authenticate_request as authenticate_token_request
+from app.security.api_tokens import token_allows
 from app.security.cached_access import CachedAccessMixin
 from app.security.fab_apis import GroupApi, PermissionApi, PermissionViewMenuApi, RoleApi, ViewMenuApi
 from app.security.rate_limits import apply_login_rate_limit
@@ -104,7 +106,15 @@ class MsspSecurityManager(CachedAccessMixin, SecurityManager):
         return jwt_manager
 
     def register_views(self) -> None:
-        super().register_views()
+        # FAB_API_KEY_ENABLED makes `@protect()` accept our API tokens; it would also add FAB's
+        # own key resource (/api/v1/security/api_keys/, a second, unscoped token system).
+        config = current_app.config
+        api_keys = config.get("FAB_API_KEY_ENABLED", False)
+        config["FAB_API_KEY_ENABLED"] = False
+        try:
+            super().register_views()
+        finally:
+            config["FAB_API_KEY_ENABLED"] = api_keys
         login_blueprints = [self.auth_view.blueprint] + [
             view.blueprint for view in self.appbuilder.baseviews if isinstance(view, self.security_api)
         ]
@@ -256,10 +266,22 @@ class MsspSecurityManager(CachedAccessMixin, SecurityManager):
         return user
 
     def validate_api_key(self, api_key_string):
-        user = super().validate_api_key(api_key_string)
-        if user is not None and user.is_locked:
-            return None
-        return user
+        """The owner of a usable personal API token (app.security.api_tokens), else None (401)."""
+        return authenticate_token_request(api_key_string, self._token_owner_refusal)
+
+    def _token_owner_refusal(self, user) -> str | None:
+        """Why `user` may not act through a token now (None: they may)."""
+        if user is None or not user.is_active:
+            return "deactivated"
+        if login_security.lock_in_force(user, self.lockout_policy, utcnow()):
+            return "locked"
+        return None
+
+    def has_access(self, permission_name, view_name):
+        """FAB's answer, narrowed by the scope of the API token the request came with."""
+        if not token_allows(view_name):
+            return False
+        return super().has_access(permission_name, view_name)
 
     def _enabled_user(self, pk) -> MsspUser | None:
         try:

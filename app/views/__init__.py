@@ -7,7 +7,8 @@ from flask_appbuilder import AppBuilder
 
 #: FAB's security category, shown as "Admin": these entries first (name -> label) ...
 ADMIN_CATEGORY = "Security"
-ADMIN_ENTRIES = {"List Users": "Users", "List Roles": "Roles", "Custom Fields": "Custom Fields"}
+ADMIN_ENTRIES = {"List Users": "Users", "List Roles": "Roles", "API Tokens": "API Tokens",
+                 "Custom Fields": "Custom Fields"}
 #: ... and FAB's low-level screens out of the menu (still reachable by URL, admin-only).
 HIDDEN_ADMIN_ENTRIES = frozenset(
     {"-", "List Groups", "User's Statistics", "User Registrations", "Base Permissions", "Views/Menus",
@@ -17,6 +18,7 @@ HIDDEN_ADMIN_ENTRIES = frozenset(
 
 def register_views(app: Flask, appbuilder: AppBuilder) -> None:
     from app.views.alerts import register_alert_views
+    from app.views.api_tokens import register_api_token_views
     from app.views.audit_log import register_audit_views
     from app.views.dashboards import register_dashboard_views
     from app.views.health import health_blueprint
@@ -37,6 +39,7 @@ def register_views(app: Flask, appbuilder: AppBuilder) -> None:
     register_integration_views(appbuilder)
     register_alert_views(app, appbuilder)
     register_audit_views(appbuilder)
+    register_api_token_views(appbuilder)
     finish_menu(appbuilder)
 
 

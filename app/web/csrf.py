@@ -15,8 +15,14 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from app.extensions import csrf
+from app.services.accounts.api_tokens import looks_like_token
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def bearer_value() -> str:
+    header = request.headers.get("Authorization", "")
+    return header[7:].strip() if header.lower().startswith("bearer ") else ""
 
 
 class CookieCsrfMixin:
@@ -28,7 +34,8 @@ class CookieCsrfMixin:
         return blueprint
 
     def _check_cookie_csrf(self):  # type: ignore[no-untyped-def]
-        verify_jwt_in_request(optional=True)
+        if not looks_like_token(bearer_value()):  # a personal API token is no JWT: @protect() checks it
+            verify_jwt_in_request(optional=True)
         if request.method not in UNSAFE_METHODS:
             return None
         if request.headers.get("Authorization", "").lower().startswith("bearer "):

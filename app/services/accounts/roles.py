@@ -77,6 +77,11 @@ SELF_SERVICE = frozenset(
         # Their own alerts (the bell, the list, mark read, muted kinds): app.views.alerts.
         ("can_read", "Alert"),
         ("can_edit", "Alert"),
+        # Their own API tokens (the profile's "My API tokens", /api/v1/api_token/); everyone's
+        # tokens are "ApiTokenAdmin", Admin only.
+        ("can_read", "ApiToken"),
+        ("can_create", "ApiToken"),
+        ("can_delete", "ApiToken"),
     }
 )
 
