@@ -9,8 +9,8 @@ from flask_appbuilder.api import expose, safe
 from flask_appbuilder.security.decorators import permission_name, protect
 from marshmallow import Schema, ValidationError, fields, validate
 
-from app.models.contracts import Contract, Proposal, ServiceScope
-from app.services.contracts import ending_within_clause, renew_contract
+from app.models.contracts import Contract, ContractStatus, Proposal, ServiceScope
+from app.services.contracts import RENEWAL_STATUSES, ending_within_clause, renew_contract
 from app.web.datamodel import MsspSQLAInterface
 from app.web.db_errors import REFUSALS
 from app.web.filters.contracts import ENDING_WITHIN_ARG, FilterCondition, parse_ending_within
@@ -26,6 +26,10 @@ class RenewalTermsSchema(Schema):
     value = fields.Decimal(places=2, validate=validate.Range(min=0))
     currency = fields.String(
         validate=validate.Regexp(r"^[A-Za-z]{3}$", error="A three-letter currency code, e.g. EUR.")
+    )
+    status = fields.String(
+        validate=validate.OneOf([s.value for s in RENEWAL_STATUSES]),
+        metadata={"description": "draft (default) or signed: signed becomes active on its start date"},
     )
 
 
@@ -55,13 +59,16 @@ class ContractApi(MsspModelRestApi):
     @safe
     @permission_name("renew")
     def renew(self, pk: str):
-        """Renew a contract: create its successor and mark it renewed
+        """Renew a contract: create its successor
         ---
         post:
           description: >-
-            Creates the successor of the contract (next term, same value and currency unless
-            given) with a copy of its scopes, and marks the contract RENEWED. A contract
-            renewed already, or neither active nor expired, is refused with 422.
+            Creates the successor of the contract (from the day after its end, for the same
+            term, same value and currency unless given) with a copy of its scopes, as a draft
+            or signed. The contract renewed keeps running, and counting, until its end date;
+            the daily roll-over then makes a signed successor active and the contract renewed.
+            A contract renewed already, or neither active nor expired, is refused with 422; so
+            is a start date other than the day after the contract's end.
           parameters:
           - in: path
             schema:
@@ -87,6 +94,9 @@ class ContractApi(MsspModelRestApi):
                       type: string
                     currency:
                       type: string
+                    status:
+                      type: string
+                      enum: [draft, signed]
           responses:
             201:
               description: The successor
@@ -120,6 +130,8 @@ class ContractApi(MsspModelRestApi):
             return self.response_validation(error)
         if "currency" in terms:
             terms["currency"] = terms["currency"].upper()
+        if "status" in terms:
+            terms["status"] = ContractStatus(terms["status"])
         try:
             successor = renew_contract(contract, **terms, session=self.datamodel.session)
         except REFUSALS as error:

@@ -34,6 +34,7 @@ from app.extensions import db
 from app.models.contracts import Contract
 from app.models.finance import FinancialTransaction
 from app.models.metrics import ServicePerformanceMetric, SLAMetric, TicketSummary
+from app.services.contract_counting import counting_sql
 
 metadata = db.metadata
 
@@ -217,7 +218,7 @@ ACTIVE_CONTRACT_VALUE_INDEX = Index(
     "ix_contracts_active_value_by_currency",
     Contract.__table__.c.currency,
     postgresql_include=["value"],
-    postgresql_where=text("status = 'active'"),
+    postgresql_where=text(counting_sql()),
 )
 
 # Revenue by day, covering what a client ranking sums: the edge months of a custom range are
@@ -235,7 +236,7 @@ ACTIVE_CONTRACTS_BY_END_INDEX = Index(
     "ix_contracts_active_by_end_date",
     Contract.__table__.c.end_date,
     postgresql_include=["currency", "value", "client_id"],
-    postgresql_where=text("status = 'active'"),
+    postgresql_where=text(counting_sql()),
 )
 
 ROLLUP_TABLES = (

@@ -145,14 +145,18 @@ def _renewal_chain(ctx: DemoContext, client: Client, picks: list[DemoService]) -
         status = last_status if index == length - 1 else ContractStatus.RENEWED
         chain.append(_contract(ctx, client, start, status, chain[-1] if chain else None, picks, index))
     current = chain[-1]
-    # A renewal being negotiated: a DRAFT that continues the chain.
+    # A renewal being negotiated (DRAFT) or signed early (SIGNED): it continues the chain the
+    # day after the running contract ends, which counts until then (app.services.contract_counting).
     if current.status is ContractStatus.ACTIVE and (current.end_date - ctx.today).days <= 100:
+        # (No draw from `rng` here: the rest of the data set stays as it was.)
+        soon = (current.end_date - ctx.today).days <= 45
+        renewal_status = ContractStatus.SIGNED if soon else ContractStatus.DRAFT
         chain.append(
             _contract(
                 ctx,
                 client,
                 current.end_date + timedelta(days=1),
-                ContractStatus.DRAFT,
+                renewal_status,
                 current,
                 picks,
                 length,
@@ -232,8 +236,8 @@ def _scope(ctx: DemoContext, contract: Contract, client: Client, spec: DemoServi
 def _saf_status(ctx: DemoContext, status: ContractStatus) -> SafStatus:
     if status is ContractStatus.DRAFT:
         return ctx.rng.choice((SafStatus.NOT_STARTED, SafStatus.SENT_TO_CLIENT))
-    if status is ContractStatus.ACTIVE:
-        return SafStatus.ACTIVE
+    if status in (ContractStatus.ACTIVE, ContractStatus.SIGNED):
+        return SafStatus.ACTIVE  # a signed renewal's services continue from its start date
     return SafStatus.DEACTIVATED
 
 

@@ -39,11 +39,12 @@ JOBS: tuple[JobSpec, ...] = (
         run_at_start=True,
     ),
     JobSpec(
-        id="contract_expiry",
-        func="app.jobs.tasks:expire_contracts",
+        id="contract_roll_over",
+        func="app.jobs.tasks:roll_over",
         trigger="cron",
         trigger_args={"hour": 0, "minute": 5},
-        description="ACTIVE contracts past their end date become EXPIRED",
+        description="contracts cross their dates: signed renewals start, the renewed step down, "
+        "the overdue expire",
     ),
     JobSpec(
         id="subscription_snapshot",

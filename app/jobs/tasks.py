@@ -11,7 +11,7 @@ from typing import Protocol
 
 from flask import Flask
 
-from app.services.contracts import expire_overdue_contracts
+from app.services.contract_counting import roll_over_contracts
 from app.services.sla import evaluate_breaches
 from app.services.snapshots import take_subscription_snapshot
 
@@ -27,8 +27,8 @@ class JobContext:
     query_schedules: Reconciler | None = None
 
 
-def expire_contracts(ctx: JobContext) -> str:
-    return f"{expire_overdue_contracts(ctx.now.date())} contract(s) expired"
+def roll_over(ctx: JobContext) -> str:
+    return str(roll_over_contracts(ctx.now.date()))
 
 
 def subscription_snapshot(ctx: JobContext) -> str:

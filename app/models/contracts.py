@@ -57,7 +57,11 @@ if TYPE_CHECKING:
 
 
 class ContractStatus(enum.Enum):
+    """A contract's place in its life; which one counts on a day: app.services.contract_counting."""
+
     DRAFT = "draft"
+    #: Signed by the client, not started yet: becomes ACTIVE on its start date (the daily roll-over).
+    SIGNED = "signed"
     ACTIVE = "active"
     EXPIRED = "expired"
     TERMINATED = "terminated"

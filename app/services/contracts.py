@@ -3,8 +3,11 @@
 - `end_date` is after `start_date` (strictly: a contract lasts at least two days).
 - A contract has at most one successor (`previous_contract`), of the same client, and a
   renewal chain never loops.
-- `renew_contract` creates the successor, marks the old one RENEWED, refuses a second
-  renewal; `expire_overdue_contracts(today)` is what the daily job calls.
+- A renewal starts the day after the contract it renews ends; a successor is not ACTIVE
+  while its predecessor is (which contract counts when: app.services.contract_counting).
+- `renew_contract` creates the successor (DRAFT or SIGNED) and leaves the old one running
+  until its end date; refuses a second renewal. `expire_overdue_contracts(today)` is part
+  of the daily roll-over (`app.services.contract_counting.roll_over_contracts`).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from app.errors import ValidationFailed
 from app.models.clients import Client
 from app.models.contracts import Contract, ContractStatus, SafStatus, ServiceScope
 from app.services.clock import today_utc
+from app.services.contract_counting import COUNTING_STATUS, counts, take_over
 from app.services.orm_state import PendingChanges, changed, is_new, related
 from app.services.saf import check_scope_saf
 from app.services.scopes import copy_scope_details
@@ -28,6 +32,8 @@ from app.services.transaction import session_or_default, unit_of_work
 
 #: Contracts that can be renewed: in force, or lapsed without a successor.
 RENEWABLE_STATUSES = frozenset({ContractStatus.ACTIVE, ContractStatus.EXPIRED})
+#: What a renewal may be created as: being negotiated, or signed (it starts on its own date).
+RENEWAL_STATUSES = (ContractStatus.DRAFT, ContractStatus.SIGNED)
 
 #: The "ending within" shortcuts the lists offer.
 ENDING_WITHIN_SHORTCUTS: tuple[int, ...] = (30, 60, 90)
@@ -80,15 +86,27 @@ def _successor_name(contract: Contract, start: date) -> str:
     return f"{name} (renewal {start.isoformat()})"[:200]
 
 
-def _copy_scope(scope: ServiceScope) -> ServiceScope:
-    """The same service on the same terms; its activation starts over with the new contract."""
+#: A service running under the renewed contract keeps running under its renewal.
+RUNNING_SAF_STATUSES = frozenset({SafStatus.ACTIVE, SafStatus.SUSPENDED})
+
+
+def _copy_scope(scope: ServiceScope, start: date) -> ServiceScope:
+    """The same service on the same terms.
+
+    A running service (SAF active or suspended) continues from the successor's start date,
+    so it is counted in exactly one contract of the chain on every day; any other starts
+    its activation over with the new contract.
+    """
+    running = scope.saf_status in RUNNING_SAF_STATUSES
     copy = ServiceScope(
         service_id=scope.service_id,
         price=scope.price,
         currency=scope.currency,
         quantity=scope.quantity,
         unit=scope.unit,
-        saf_status=SafStatus.NOT_STARTED,
+        saf_status=scope.saf_status if running else SafStatus.NOT_STARTED,
+        saf_service_start_date=start if running else None,
+        saf_document_link=scope.saf_document_link if running else None,
         custom_field_data=dict(scope.custom_field_data or {}),
     )
     copy_scope_details(scope, copy)
@@ -99,6 +117,15 @@ def successor_of(contract: Contract, session: Session | None = None) -> Contract
     """The contract that renewed `contract`, if any."""
     session = session_or_default(session)
     return session.scalars(select(Contract).where(Contract.previous_contract_id == contract.id)).first()
+
+
+def can_renew(contract: Contract, session: Session | None = None) -> bool:
+    """Whether `renew_contract` would accept `contract` (the screens offer Renew only then)."""
+    try:
+        check_renewable(contract, session)
+    except ValidationFailed:
+        return False
+    return True
 
 
 def check_renewable(contract: Contract, session: Session | None = None) -> None:
@@ -142,16 +169,25 @@ def renew_contract(
     contract_name: str | None = None,
     status: ContractStatus = ContractStatus.DRAFT,
     session: Session | None = None,
+    today: date | None = None,
 ) -> Contract:
-    """Create the successor of `contract` and mark `contract` RENEWED; commits.
+    """Create the successor of `contract` (DRAFT or SIGNED); commits.
 
-    The successor continues from the old end date for the same term, carries the value,
-    currency, renewal notice period and scopes (their SAF starts over), unless overridden.
+    The successor starts the day after the old end date, for the same term, and carries
+    the value, currency, renewal notice period and scopes (running services continue),
+    unless overridden. The renewed contract keeps running, and counting, until its end
+    date; the daily roll-over then lets a SIGNED successor take over. A contract that has
+    already ended is taken over at once when the successor is signed.
     Refuses a contract that is not ACTIVE or EXPIRED, or that was renewed already.
     """
     session = session_or_default(session)
+    if status not in RENEWAL_STATUSES:
+        raise ValidationFailed(
+            "A renewal is created as a draft or as signed; it becomes active on its start date.",
+            field="status",
+        )
     with unit_of_work(session):
-        # The lock serialises two renewals of one contract; the loser sees it RENEWED.
+        # The lock serialises two renewals of one contract; the loser sees its successor.
         session.refresh(contract, with_for_update=True)
         check_renewable(contract, session)
         proposed = proposed_renewal(contract)
@@ -169,10 +205,10 @@ def renew_contract(
             document_link=None,
             previous_contract=contract,
             custom_field_data=dict(contract.custom_field_data or {}),
-            scopes=[_copy_scope(scope) for scope in contract.scopes],
+            scopes=[_copy_scope(scope, start) for scope in contract.scopes],
         )
         session.add(successor)
-        contract.status = ContractStatus.RENEWED
+        take_over(successor, today or today_utc())
         session.flush()
     return successor
 
@@ -204,7 +240,7 @@ def expire_overdue_contracts(today: date, session: Session | None = None) -> int
     with unit_of_work(session):
         result = session.execute(
             update(Contract)
-            .where(Contract.status == ContractStatus.ACTIVE, Contract.end_date < today)
+            .where(counts(), Contract.end_date < today)
             .values(status=ContractStatus.EXPIRED, version=Contract.version + 1)
             .execution_options(synchronize_session="fetch")
         )
@@ -217,7 +253,7 @@ def ending_within_clause(days: int, today: date | None = None):
         raise ValidationFailed("The number of days cannot be negative.", field="days")
     today = today or today_utc()
     return and_(
-        Contract.status == ContractStatus.ACTIVE,
+        counts(),
         Contract.end_date >= today,
         Contract.end_date <= today + timedelta(days=days),
     )
@@ -277,6 +313,61 @@ def _check_predecessor(changes: PendingChanges, contract: Contract) -> None:
             f"Contract {previous.contract_name!r} has already been renewed by {rivals[0].contract_name!r}.",
             field="previous_contract",
         )
+    _check_continues(contract, previous)
+
+
+def _check_continues(contract: Contract, previous: Contract) -> None:
+    """A renewal starts the day after its predecessor ends: no day counted twice or not at all."""
+    if contract.start_date is None or previous.end_date is None:
+        return
+    expected = previous.end_date + timedelta(days=1)
+    if contract.start_date != expected:
+        raise ValidationFailed(
+            f"A renewal starts the day after the contract it renews ends: {expected.isoformat()} "
+            f"({previous.contract_name} ends {previous.end_date.isoformat()}).",
+            field="start_date",
+        )
+
+
+def _check_one_counts(changes: PendingChanges, contract: Contract) -> None:
+    """Two contracts of a chain are never ACTIVE together (both would be counted)."""
+    if contract.status is not COUNTING_STATUS:
+        return
+    session = changes.session
+    previous = related(session, contract, "previous_contract", "previous_contract_id", Contract)
+    if previous is not None and previous.status is COUNTING_STATUS:
+        raise ValidationFailed(
+            f"Contract {previous.contract_name!r}, which this one renews, runs until "
+            f"{previous.end_date.isoformat()}: mark this renewal Signed and it becomes active on "
+            f"{contract.start_date.isoformat()}.",
+            field="status",
+        )
+    if is_new(contract):
+        return
+    for successor in session.scalars(select(Contract).where(Contract.previous_contract_id == contract.id)):
+        if successor.status is COUNTING_STATUS:
+            raise ValidationFailed(
+                f"Contract {successor.contract_name!r}, its renewal, is active: only one contract "
+                "of a renewal chain is active at a time.",
+                field="status",
+            )
+
+
+def _check_renewal_follows(changes: PendingChanges, contract: Contract) -> None:
+    """A renewed contract's end date stays the day before its renewal starts."""
+    if is_new(contract):
+        return
+    for successor in changes.session.scalars(
+        select(Contract).where(Contract.previous_contract_id == contract.id)
+    ):
+        if successor is not contract and successor.start_date is not None:
+            expected = successor.start_date - timedelta(days=1)
+            if contract.end_date != expected:
+                raise ValidationFailed(
+                    f"Contract {successor.contract_name!r} renews this one from "
+                    f"{successor.start_date.isoformat()}: the end date stays {expected.isoformat()}.",
+                    field="end_date",
+                )
 
 
 def _check_scopes_fit(changes: PendingChanges, contract: Contract) -> None:
@@ -297,3 +388,12 @@ def check_contract_changes(changes: PendingChanges) -> None:
                 _check_scopes_fit(changes, contract)
         if changed(contract, "previous_contract_id", "previous_contract"):
             _check_predecessor(changes, contract)
+        elif changed(contract, "start_date"):
+            session = changes.session
+            previous = related(session, contract, "previous_contract", "previous_contract_id", Contract)
+            if previous is not None:
+                _check_continues(contract, previous)
+        if changed(contract, "end_date"):
+            _check_renewal_follows(changes, contract)
+        if changed(contract, "status", "previous_contract_id", "previous_contract"):
+            _check_one_counts(changes, contract)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from app.errors import ValidationFailed
 from app.models.clients import Client, ClientStatus
 from app.models.contracts import Contract, ContractStatus
+from app.services.contract_counting import counts
 from app.services.transaction import session_or_default, unit_of_work
 
 
@@ -26,7 +27,7 @@ def archive_clients(clients: Sequence[Client], session: Session | None = None) -
             session.execute(
                 select(Contract.client_id, func.count())
                 .where(Contract.client_id.in_([c.id for c in to_archive]))
-                .where(Contract.status == ContractStatus.ACTIVE)
+                .where(counts())
                 .group_by(Contract.client_id)
             ).all()
         )

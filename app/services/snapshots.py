@@ -3,8 +3,9 @@
 One row per (date, client, currency) for every client that is active, holds an
 active contract or booked money this month, plus the MSSP-wide rows (client
 NULL), one per currency. Money is never added across currencies:
-`total_contract_value` (active contracts), `monthly_recurring_revenue` (each
-active contract's value spread over its term in months) and the month's
+`total_contract_value` (the contracts that count today, as
+app.services.contract_counting decides), `monthly_recurring_revenue` (each counting
+contract's value spread over its term in months) and the month's
 `period_revenue`/`period_cost` (transactions from the 1st to the snapshot date,
 cancelled ones excluded) are per currency. Counts that have no currency (active
 clients, services, seats, hardware, open tickets) are repeated on each currency
@@ -30,12 +31,13 @@ from sqlalchemy import Numeric, cast, func, select
 
 from app.extensions import db
 from app.models.clients import Client, ClientStatus
-from app.models.contracts import Contract, ContractStatus, SafStatus, ServiceScope
+from app.models.contracts import Contract, SafStatus, ServiceScope
 from app.models.finance import FinancialTransaction, TransactionStatus, TransactionType
 from app.models.hardware import ClientHardwareAssignment, HardwareAssignmentStatus
 from app.models.licensing import ClientLicense
 from app.models.metrics import TicketStatus, TicketSummary
 from app.models.types import DEFAULT_CURRENCY
+from app.services.contract_counting import counts as contract_counts
 from app.services.licensing import SEAT_HOLDING_STATUSES
 
 OPEN_TICKET_STATUSES = (TicketStatus.OPEN, TicketStatus.IN_PROGRESS, TicketStatus.WAITING_ON_CLIENT)
@@ -84,7 +86,7 @@ def _collect_counts(figures: Figures) -> None:
     services = session.execute(
         select(Contract.client_id, func.count(ServiceScope.id))
         .join(ServiceScope, ServiceScope.contract_id == Contract.id)
-        .where(Contract.status == ContractStatus.ACTIVE, ServiceScope.saf_status == SafStatus.ACTIVE)
+        .where(contract_counts(), ServiceScope.saf_status == SafStatus.ACTIVE)
         .group_by(Contract.client_id)
     )
     for client_id, count in services:
@@ -127,7 +129,7 @@ def _collect_money(figures: Figures, snapshot_date: date) -> None:
             func.sum(Contract.value),
             func.sum(Contract.value / months),
         )
-        .where(Contract.status == ContractStatus.ACTIVE)
+        .where(contract_counts())
         .group_by(Contract.client_id, Contract.currency)
     )
     for client_id, currency, count, value, mrr in contracts:

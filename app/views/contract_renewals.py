@@ -1,9 +1,11 @@
 """Contract screens' renewals and "ending soon" (mixed into ContractView).
 
-- "Renew": a show-page button and a list action lead to a form holding the proposed terms
-  of the successor (next term, same value and currency: `proposed_renewal`), each editable;
-  saving runs `renew_contract`. A contract renewed already (or not renewable) is refused with
-  the service's message before the form is shown, and again on save (two people racing).
+- "Renew": a show-page button, shown only on a contract that can be renewed, leads to a form
+  holding the proposed terms of the successor (next term, same value and currency:
+  `proposed_renewal`), each editable but the start date (the day after the old end); saving
+  runs `renew_contract`, which leaves the renewed contract running until its end date. A
+  contract renewed already (or not renewable) is refused with the service's message before
+  the form is shown, and again on save (two people racing).
 - The show page lists the contract's renewal chain, oldest first, each contract linked.
 - `?ending_within=N` narrows the list and its CSV export to ACTIVE contracts ending in the
   next N days; the list offers 30 / 60 / 90 day shortcuts.
@@ -20,13 +22,15 @@ from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, DatePickerWidget
 from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.security.decorators import has_access
 from markupsafe import Markup
-from wtforms import DateField, DecimalField, StringField
+from wtforms import DateField, DecimalField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange
 
 from app.errors import ValidationFailed
-from app.models.contracts import Contract
+from app.models.contracts import Contract, ContractStatus
 from app.services.contracts import (
     ENDING_WITHIN_SHORTCUTS,
+    RENEWAL_STATUSES,
+    can_renew,
     check_renewable,
     ending_within_clause,
     proposed_renewal,
@@ -48,7 +52,6 @@ class RenewalForm(DynamicForm):
     contract_name = StringField(
         "Contract name", [InputRequired(), Length(max=200)], widget=BS3TextFieldWidget()
     )
-    start_date = DateField("Start date", [InputRequired()], widget=DatePickerWidget())
     end_date = DateField("End date", [InputRequired()], widget=DatePickerWidget())
     value = DecimalField(
         "Value", [InputRequired(), NumberRange(min=0)], places=2, widget=BS3TextFieldWidget()
@@ -59,9 +62,17 @@ class RenewalForm(DynamicForm):
         filters=[lambda text: text.strip().upper() if isinstance(text, str) else text],
         widget=BS3TextFieldWidget(),
     )
+    status = SelectField(
+        "Status",
+        choices=[(s.value, enum_label(s)) for s in RENEWAL_STATUSES],
+        default=ContractStatus.DRAFT.value,
+        coerce=ContractStatus,
+        description="Signed: the client has signed; it becomes active on its start date, when the "
+        "contract it renews ends. Draft: still being negotiated.",
+    )
 
 
-RENEWAL_COLUMNS = ["contract_name", "start_date", "end_date", "value", "currency"]
+RENEWAL_COLUMNS = ["contract_name", "end_date", "value", "currency", "status"]
 
 
 def ending_within_days() -> int | None:
@@ -115,12 +126,20 @@ class ContractRenewalsMixin:
                 else:
                     flash(
                         f"Contract {contract.contract_name!r} renewed by {successor.contract_name!r} "
-                        f"({successor.start_date} to {successor.end_date}); it is now Renewed.",
+                        f"({successor.start_date} to {successor.end_date}, "
+                        f"{enum_label(successor.status)}); {contract.contract_name!r} is "
+                        f"{enum_label(contract.status)}"
+                        + (
+                            f" until {contract.end_date}."
+                            if contract.status is ContractStatus.ACTIVE
+                            else "."
+                        ),
                         "success",
                     )
                     return redirect(url_for(f"{self.endpoint}.show", pk=str(successor.id)))
         else:
             form = RenewalForm(obj=proposed_renewal(contract))
+            form.status.data = ContractStatus.DRAFT
         widget = self.add_widget(form=form, include_cols=RENEWAL_COLUMNS, exclude_cols=[], fieldsets=None)
         return self.render_template(
             "mssp/contracts/renew.html",
@@ -128,7 +147,25 @@ class ContractRenewalsMixin:
             widgets={"add": widget},
             contract=contract,
             show_url=show_url,
+            start_date=proposed_renewal(contract).start_date,
         )
+
+    def _get_show_widget(self, pk, item, widgets=None, actions=None, show_fieldsets=None):
+        """Renew is offered only on a contract it can renew, Terminate only on an active one."""
+        offered = {
+            name: item_action
+            for name, item_action in (actions or self.actions).items()
+            if (name != "renew" or can_renew(item, self.datamodel.session))
+            and (name != "terminate" or item.status is ContractStatus.ACTIVE)
+        }
+        return super()._get_show_widget(
+            pk, item, widgets=widgets, actions=offered, show_fieldsets=show_fieldsets
+        )
+
+    def _get_list_widget(self, filters, actions=None, **kwargs):
+        """Renew is not a mass action: each renewal gets its own terms (the show page offers it)."""
+        actions = {name: a for name, a in (actions or self.actions).items() if name != "renew"}
+        return super()._get_list_widget(filters, actions=actions, **kwargs)
 
     # ---- show: the renewal chain --------------------------------------------------------
 

@@ -314,7 +314,7 @@ class MsspModelView(CustomFieldsMixin, ListingMixin, WritesMixin, ModelView):
             include_columns=columns,
             value_columns=values,
             formatters_columns={},
-            actions=actions or self.actions,
+            actions=self.actions if actions is None else actions,
             fieldsets=fieldsets,
             modelview_name=self.__class__.__name__,
         )

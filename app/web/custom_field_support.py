@@ -428,7 +428,7 @@ class FabCustomFieldsMixin(CustomFieldsMixin):
             include_columns=columns,
             value_columns=values,
             formatters_columns=self.formatters_columns,
-            actions=actions or self.actions,
+            actions=self.actions if actions is None else actions,
             fieldsets=fieldsets,
             modelview_name=self.__class__.__name__,
         )
@@ -473,7 +473,7 @@ class FabCustomFieldsMixin(CustomFieldsMixin):
             page_size=page_size,
             count=count,
             pks=[self._serialize_pk_if_composite(pk) for pk in self.datamodel.get_keys(items)],
-            actions=actions or self.actions,
+            actions=self.actions if actions is None else actions,
             filters=filters,
             modelview_name=self.__class__.__name__,
             **kwargs,

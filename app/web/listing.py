@@ -84,7 +84,7 @@ class ListingMixin:
         **kwargs,
     ):
         widgets = widgets or {}
-        actions = actions or self.actions
+        actions = self.actions if actions is None else actions
         page_size = min(page_size or self.page_size, self.max_page_size)
         order_column, order_direction = self._resolve_order(order_column, order_direction)
         joined_filters = self.with_custom_field_filters(filters.get_joined_filters(self._base_filters))

@@ -90,12 +90,29 @@ def test_account_manager_creates_client_contract_and_scope(page):
     screenshot(page, "am-client-page")
 
 
-def test_account_manager_renews_a_contract_ending_soon(page):
+def dashboard_figures(page) -> dict[str, str]:
+    """The manager's headline money tiles, as the page shows them (once drawn)."""
+    page.goto("/dashboards/")
+    tiles = {}
+    for key in ("contract_value", "mrr", "contracts_ending"):
+        tile = page.locator(f"[data-tile='{key}']")
+        tile.wait_for()
+        tiles[key] = tile.inner_text()
+    return tiles
+
+
+def test_account_manager_renews_a_contract_ending_soon(page, browser, live_server):
+    """Issue 17.1: renewing early (signed) leaves every dashboard figure as it was."""
     sign_in(page, "Account Manager")
     name, today = f"Managed EDR {RUN}", dt.date.today()
     add_contract(
         page, name, today - dt.timedelta(days=335), today + dt.timedelta(days=20), "24000", status="active"
     )
+    manager_context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 800})
+    manager_context.set_default_timeout(60_000)
+    manager = manager_context.new_page()
+    sign_in(manager, "Manager")
+    before = dashboard_figures(manager)
 
     page.goto("/contractview/list/")
     with page.expect_navigation():
@@ -110,13 +127,22 @@ def test_account_manager_renews_a_contract_ending_soon(page):
     page.wait_for_url("**/contractview/renew/**")
     assert page.input_value("#value").startswith("24000")
     page.fill("#value", "26000")
+    choose(page, "status", "signed")
     screenshot(page, "am-contract-renew-form")
     save(page)
     assert page.locator(SUCCESS).count(), form_errors(page)
     body = page.locator("body").inner_text()
-    assert "now Renewed" in body and "26,000.00" in body
+    assert f"is Active until {today + dt.timedelta(days=20)}" in body and "26,000.00" in body
     assert page.locator(".mssp-renewal-chain a", has_text=name).count() == 1, "the chain links the old one"
     screenshot(page, "am-contract-renewed", full_page=True)
+    # The renewed contract offers no second renewal.
+    page.locator(".mssp-renewal-chain a", has_text=name).first.click()
+    page.wait_for_url("**/contractview/show/**")
+    page.locator(".mssp-renewal-chain").wait_for()
+    assert page.locator("a[id$='-renew']").count() == 0
+
+    assert dashboard_figures(manager) == before, "an early renewal changes no figure"
+    manager_context.close()
 
 
 def test_engineer_is_refused_an_over_assignment_of_license_seats(page):

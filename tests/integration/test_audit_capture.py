@@ -6,7 +6,7 @@ named; explicit events carrying their subject's changes; cascades; rollbacks.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -304,12 +304,18 @@ def test_a_job_names_itself(db_session):
 
 
 def test_the_contract_status_history_survives_a_renewal(db_session):
+    from app.services.contract_counting import roll_over_contracts
     from app.services.contracts import renew_contract
 
     contract = make_contract(db_session)
-    successor = renew_contract(contract)
+    early = contract.end_date - timedelta(days=90)
+    successor = renew_contract(contract, status=ContractStatus.SIGNED, today=early)
+    assert [e for e in history(db_session, "contract", contract.id) if e.action == "renew"] == []
+    roll_over_contracts(contract.end_date + timedelta(days=1))  # the renewal takes over
     renewed = [e for e in history(db_session, "contract", contract.id) if e.action == "renew"]
     assert len(renewed) == 1 and renewed[0].changes["status"]["new"] == ContractStatus.RENEWED.value
+    started = [e for e in history(db_session, "contract", successor.id) if e.action == "activate"]
+    assert len(started) == 1 and started[0].changes["status"]["old"] == ContractStatus.SIGNED.value
     assert only(db_session, "contract", successor.id, AuditOperation.CREATE).entity_id == str(successor.id)
 
 

@@ -31,7 +31,7 @@ def rows_of(session, entity_type: str, entity_id) -> list[AuditEvent]:
 
 def test_a_scheduled_jobs_changes_are_attributed_to_the_job(app, db_session):
     from app.jobs.scheduler import execute_job
-    from app.jobs.tasks import expire_contracts
+    from app.jobs.tasks import roll_over
     from app.models.sync import JobRunStatus
 
     today = date.today()
@@ -45,11 +45,11 @@ def test_a_scheduled_jobs_changes_are_attributed_to_the_job(app, db_session):
     )
     db_session.add(overdue)
     db_session.commit()
-    assert execute_job(app, "contract_expiry", expire_contracts) is JobRunStatus.SUCCESS
+    assert execute_job(app, "contract_roll_over", roll_over) is JobRunStatus.SUCCESS
     expired = rows_of(db_session, "contract", overdue.id)[-1]
     assert expired.operation is AuditOperation.UPDATE and expired.action == "expire"
     assert expired.source is AuditSource.JOB
-    assert expired.actor_email == "job:contract_expiry" and expired.actor_user_id is None
+    assert expired.actor_email == "job:contract_roll_over" and expired.actor_user_id is None
     assert expired.request_id.startswith("job-") and expired.ip is None
     assert expired.changes == {"status": {"old": "active", "new": "expired"}}
 

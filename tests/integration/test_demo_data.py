@@ -77,6 +77,23 @@ def test_renewals_continue_their_previous_contract(db_session, seeded):
     assert gaps == 0
 
 
+def test_the_demo_contracts_keep_the_counting_rule_today_and_after_each_roll_over(db_session, seeded):
+    """One counting contract per chain on every day, early (signed) renewals included."""
+    from datetime import timedelta
+
+    from app.services.clock import today_utc
+    from app.services.contract_counting import chain_problems, roll_over_contracts
+
+    today = today_utc()
+    assert chain_problems(today, db_session) == []
+    signed = scalar(db_session, "SELECT count(*) FROM contracts WHERE status = 'signed'")
+    assert signed > 0  # the demo shows early renewals waiting for their start date
+    for offset in range(1, 120, 7):
+        roll_over_contracts(today + timedelta(days=offset), db_session)
+        assert chain_problems(today + timedelta(days=offset), db_session) == [], offset
+    assert scalar(db_session, "SELECT count(*) FROM contracts WHERE status = 'signed'") == 0
+
+
 def test_a_year_of_monthly_revenue_and_costs_in_two_currencies(db_session, seeded):
     months = scalar(
         db_session,

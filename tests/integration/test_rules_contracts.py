@@ -79,7 +79,7 @@ def test_renewing_creates_the_linked_successor_and_marks_the_old_one_renewed(db_
         saf_service_start_date=date(2025, 1, 10),
     )
     new = renew_contract(old, session=db_session)
-    assert old.status is C.RENEWED
+    assert old.status is C.ACTIVE  # it runs, and counts, until the daily roll-over
     assert new.previous_contract is old and new.client is old.client
     assert (new.start_date, new.end_date) == (date(2026, 1, 1), date(2026, 12, 31))
     assert new.renewal_date == date(2026, 11, 1)  # the same notice period
@@ -89,28 +89,74 @@ def test_renewing_creates_the_linked_successor_and_marks_the_old_one_renewed(db_
     assert scope.service is service
     assert scope.scope_details == {"coverage": "8x5", "retention_days": 90}
     assert (scope.price, scope.quantity, scope.unit) == (Decimal("95.00"), Decimal(20), ScopeUnit.GB_PER_DAY)
-    assert (scope.saf_status, scope.saf_service_start_date) == (SafStatus.NOT_STARTED, None)
+    # A running service continues under the renewal from its first day.
+    assert (scope.saf_status, scope.saf_service_start_date) == (SafStatus.ACTIVE, date(2026, 1, 1))
     assert len(old.scopes) == 1  # copied, not moved
 
 
-def test_value_currency_dates_and_name_can_be_overridden(db_session):
+def test_value_currency_end_date_name_and_status_can_be_overridden(db_session):
     old = make_contract(db_session, value=Decimal("1000.00"), currency="EUR")
     new = renew_contract(
         old,
         value=Decimal("1200.00"),
         currency="USD",
-        start_date=date(2027, 2, 1),
-        end_date=date(2029, 1, 31),
+        end_date=date(2029, 12, 31),
         contract_name="Three-year renewal",
-        status=C.ACTIVE,
+        status=C.SIGNED,
         session=db_session,
+        today=date(2026, 6, 1),
     )
-    assert (new.value, new.currency, new.status) == (Decimal("1200.00"), "USD", C.ACTIVE)
+    assert (new.value, new.currency, new.status) == (Decimal("1200.00"), "USD", C.SIGNED)
     assert (new.start_date, new.end_date, new.contract_name) == (
-        date(2027, 2, 1),
-        date(2029, 1, 31),
+        date(2027, 1, 1),
+        date(2029, 12, 31),
         "Three-year renewal",
     )
+    assert old.status is C.ACTIVE
+
+
+@pytest.mark.parametrize("start", [date(2026, 12, 31), date(2027, 1, 2)])
+def test_a_renewal_starts_the_day_after_the_old_end_no_overlap_no_gap(db_session, start):
+    old = make_contract(db_session)
+    expected = "starts the day after the contract it renews ends: 2027-01-01"
+    with pytest.raises(ValidationFailed, match=expected):
+        renew_contract(old, start_date=start, session=db_session)
+    db_session.rollback()
+
+
+def test_a_renewal_is_created_as_draft_or_signed_never_active(db_session):
+    old = make_contract(db_session)
+    with pytest.raises(ValidationFailed, match="draft or as signed") as refused:
+        renew_contract(old, status=C.ACTIVE, session=db_session)
+    assert refused.value.field == "status"
+
+
+def test_a_successor_cannot_be_made_active_while_its_predecessor_runs(db_session):
+    old = make_contract(db_session)
+    new = renew_contract(old, status=C.SIGNED, session=db_session, today=date(2026, 6, 1))
+    new.status = C.ACTIVE
+    with pytest.raises(ValidationFailed, match="runs until 2026-12-31: mark this renewal Signed") as refused:
+        db_session.commit()
+    assert refused.value.field == "status"
+    db_session.rollback()
+
+
+def test_a_renewed_contracts_end_date_stays_the_day_before_its_renewal(db_session):
+    old = make_contract(db_session)
+    renew_contract(old, session=db_session)
+    old.end_date = date(2027, 3, 31)
+    with pytest.raises(ValidationFailed, match="the end date stays 2026-12-31") as refused:
+        db_session.commit()
+    assert refused.value.field == "end_date"
+    db_session.rollback()
+
+
+def test_renewing_a_lapsed_contract_as_signed_takes_over_at_once(db_session):
+    old = make_contract(
+        db_session, start_date=date(2025, 1, 1), end_date=date(2025, 12, 31), status=C.EXPIRED
+    )
+    new = renew_contract(old, status=C.SIGNED, session=db_session, today=date(2026, 2, 1))
+    assert (old.status, new.status) == (C.RENEWED, C.ACTIVE)
 
 
 def test_a_second_renewal_of_the_same_contract_is_refused(db_session):
@@ -176,7 +222,7 @@ def test_a_renewal_belongs_to_the_same_client_and_never_loops(db_session):
 
 def test_the_renewal_chain_is_found_from_any_link(db_session):
     first = make_contract(db_session, start_date=date(2024, 1, 1), end_date=date(2024, 12, 31))
-    second = renew_contract(first, status=C.ACTIVE, session=db_session)
+    second = renew_contract(first, status=C.SIGNED, session=db_session)
     third = renew_contract(second, session=db_session)
     for member in (first, second, third):
         assert renewal_chain(member, session=db_session) == [first, second, third]

@@ -30,7 +30,7 @@ from app.jobs.scheduler import (
     resolve,
     run_query_job,
 )
-from app.jobs.tasks import JobContext, evaluate_sla_breaches, expire_contracts, subscription_snapshot
+from app.jobs.tasks import JobContext, evaluate_sla_breaches, roll_over, subscription_snapshot
 from app.models.clients import ClientStatus
 from app.models.contracts import Contract, ContractStatus
 from app.models.finance import FinancialTransaction, TransactionType
@@ -218,7 +218,7 @@ def test_a_failing_job_does_not_stop_the_scheduler(app, lock_settings):
 
 def test_the_job_list_is_declarative_and_every_job_resolves():
     ids = [j.id for j in JOBS]
-    assert {"data_source_queries", "contract_expiry", "subscription_snapshot", "sla_breaches"} <= set(ids)
+    assert {"data_source_queries", "contract_roll_over", "subscription_snapshot", "sla_breaches"} <= set(ids)
     assert len(ids) == len(set(ids))
     for spec in JOBS:
         assert callable(resolve(spec.func)), spec.id
@@ -310,13 +310,13 @@ def test_contract_expiry_job_expires_overdue_active_contracts(app, db_session, j
     db_session.add_all([overdue, current])
     db_session.flush()
 
-    assert execute_job(app, "contract_expiry", expire_contracts) is JobRunStatus.SUCCESS
+    assert execute_job(app, "contract_roll_over", roll_over) is JobRunStatus.SUCCESS
 
     db_session.refresh(overdue)
     db_session.refresh(current)
     assert (overdue.status, current.status) == (ContractStatus.EXPIRED, ContractStatus.ACTIVE)
-    run = db_session.scalar(select(JobRun).where(JobRun.job_id == "contract_expiry"))
-    assert run.detail == "1 contract(s) expired"
+    run = db_session.scalar(select(JobRun).where(JobRun.job_id == "contract_roll_over"))
+    assert run.detail == "0 contract(s) started, 0 renewed, 1 expired"
 
 
 def test_subscription_snapshot_per_client_and_currency_and_rerun_replaces(app, db_session, job_now):

@@ -92,11 +92,12 @@ def test_the_renew_form_proposes_the_next_term_with_value_and_currency(world, ac
     page = account_manager_client.get(f"/contractview/renew/{world['contract']}").get_data(as_text=True)
     values = form_values(page)
     assert values["contract_name"] == "Managed SOC 2027"
-    assert (values["start_date"], values["end_date"]) == ("2027-01-01", "2027-12-31")
+    assert values["end_date"] == "2027-12-31" and values["status"] == "draft"
+    assert '<strong class="mssp-renewal-start">2027-01-01</strong>' in page  # not editable
     assert Decimal(values["value"]) == Decimal("48000.00") and values["currency"] == "EUR"
 
 
-def test_renewing_creates_the_successor_with_edited_terms_and_marks_the_old_one(
+def test_renewing_creates_the_successor_with_edited_terms_and_leaves_the_old_one_running(
     app, world, account_manager_client
 ):
     response = renew(account_manager_client, world["contract"], value="50000.00", currency="usd")
@@ -107,7 +108,7 @@ def test_renewing_creates_the_successor_with_edited_terms_and_marks_the_old_one(
     assert (successor.start_date, successor.end_date) == (date(2027, 1, 1), date(2027, 12, 31))
     assert (successor.value, successor.currency) == (Decimal("50000.00"), "USD")
     assert successor.scope_count == 1
-    assert value_of(app, Contract, world["contract"], "status") is ContractStatus.RENEWED
+    assert value_of(app, Contract, world["contract"], "status") is ContractStatus.ACTIVE
 
     page = account_manager_client.get(f"/contractview/show/{successor.id}").get_data(as_text=True)
     assert "renewed by" in page and "Renewal chain" in page
@@ -154,7 +155,7 @@ def test_the_renew_action_leads_to_the_form_for_one_contract(world, account_mana
     assert one.status_code == 302
     assert one.headers["Location"].endswith(f"/contractview/renew/{world['contract']}")
     listed = account_manager_client.get("/contractview/list/").get_data(as_text=True)
-    assert "renew_menu_item" in listed  # the list's action
+    assert "renew_menu_item" not in listed  # not a mass action: each renewal has its own terms
     ids = re.findall(r'name="rowid" value="([^"]+)"', listed)[:2]
     several = account_manager_client.post(
         "/contractview/action_post",
@@ -247,7 +248,8 @@ def test_the_api_renews_a_contract_once(app, world, api):  # noqa: F811
     )
     assert (result["value"], result["currency"]) == ("52000.00", "USD")
     assert result["previous_contract_id"] == world["contract"]
-    assert value_of(app, Contract, world["contract"], "status") is ContractStatus.RENEWED
+    assert result["status"] == "draft"
+    assert value_of(app, Contract, world["contract"], "status") is ContractStatus.ACTIVE
 
     again = api("post", url, None)
     assert again.status_code == 422, again.get_json()

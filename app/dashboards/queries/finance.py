@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.dashboards.filters import DashboardFilters
 from app.dashboards.queries.common import id_or_none, next_month, run, uuid_list, where
+from app.services.contract_counting import counting_sql
 
 CLIENT_FILTER = "client_id = ANY(CAST(:clients AS uuid[]))"
 REVENUE_ROWS = "transaction_type LIKE 'revenue%'"
@@ -157,7 +158,7 @@ def active_contract_value(
         session,
         f"""
         SELECT currency, sum(value), count(*) FROM contracts
-        {where("status = 'active'", CLIENT_FILTER if client_ids is not None else None)}
+        {where(counting_sql(), CLIENT_FILTER if client_ids is not None else None)}
         GROUP BY currency ORDER BY currency""",
         {"clients": uuid_list(client_ids or ())},
     )

@@ -16,6 +16,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from app.dashboards.queries.common import id_or_none, run, uuid_list, where
+from app.services.contract_counting import counting_sql
 
 HORIZON_DAYS = 180
 #: More contracts than this are drawn as weekly sums: a timeline of more markers reads as a
@@ -53,7 +54,7 @@ class Renewals:
 
 def _conditions(client_ids: Collection[uuid.UUID] | None, service_id: uuid.UUID | None) -> list[str | None]:
     return [
-        "c.status = 'active'",
+        counting_sql("c"),
         "c.end_date BETWEEN :today AND :until",
         "c.client_id = ANY(CAST(:clients AS uuid[]))" if client_ids is not None else None,
         "EXISTS (SELECT 1 FROM service_scopes sc WHERE sc.contract_id = c.id "

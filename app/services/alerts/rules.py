@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from app.models.alerts import AlertKind
 from app.models.clients import Client
@@ -32,13 +32,15 @@ from app.models.integrations import DataSourceQuery, ExternalDataSource
 from app.models.licensing import ClientLicense, LicensePool
 from app.models.metrics import SLAMetric, TicketSummary
 from app.services.alerts.kinds import KINDS, LevelMeaning, due_level
+from app.services.contract_counting import COUNTING_STATUS, counts
 from app.services.licensing import SEAT_HOLDING_STATUSES
 
 #: Breaches older than this are history, not news: the first run after an upgrade
 #: does not alert on every breach ever recorded.
 BREACH_LOOKBACK_DAYS = 30
 
-#: Contracts whose alerts stay open: in force, or lapsed and still renewable.
+#: Contracts whose alerts stay open: in force, or lapsed and still renewable (and not renewed
+#: yet: a contract renewed early keeps counting until its end, but needs no more reminders).
 LIVE_CONTRACT_STATUSES = (ContractStatus.ACTIVE, ContractStatus.EXPIRED)
 
 
@@ -96,19 +98,21 @@ def _dated(
 
 def _contracts(date_column, kind: AlertKind, verb: str) -> Rule:  # type: ignore[no-untyped-def]
     def rule(session: Session, ctx: RuleContext, only_ids: Ids) -> list[Candidate]:
+        renewal = aliased(Contract)
         query = (
             select(Contract.id, Contract.client_id, Contract.contract_name, Contract.status,
                    date_column.label("due"), Client.company_name)
             .join(Client, Client.id == Contract.client_id)
             .where(date_column.is_not(None))
+            .where(~select(renewal.id).where(renewal.previous_contract_id == Contract.id).exists())
         )
         if only_ids is None:
-            query = query.where(Contract.status == ContractStatus.ACTIVE, date_column.between(*_window(ctx)))
+            query = query.where(counts(), date_column.between(*_window(ctx)))
         else:
             query = query.where(Contract.id.in_(only_ids), Contract.status.in_(LIVE_CONTRACT_STATUSES))
         return [
             _dated(
-                kind, ctx, only_ids is None and row.status is ContractStatus.ACTIVE, row.id, row.client_id,
+                kind, ctx, only_ids is None and row.status is COUNTING_STATUS, row.id, row.client_id,
                 row.due, lambda when, row=row: f"Contract {row.contract_name} of {row.company_name} "
                 f"{verb} {when} ({row.due:%d %b %Y})",
             )

@@ -4,8 +4,8 @@ A request answers for itself (signed-in user, client IP, request id, "ui" or "ap
 Everything else names itself through context variables, so the audit trail needs no
 argument threaded through the services:
 
-- `audit_source("job", label="contract_expiry")`: the scheduler runs each job inside
-  this; its changes are recorded with source "job", actor "job:contract_expiry" and one
+- `audit_source("job", label="contract_roll_over")`: the scheduler runs each job inside
+  this; its changes are recorded with source "job", actor "job:contract_roll_over" and one
   request id shared by everything the run changed;
 - a `flask mssp ...` command is recognised by its click context (source "cli", actor
   "cli:<OS user>", one request id per invocation) without any code in the command;

@@ -87,7 +87,10 @@ class AuditPolicy:
 
 
 def _contract_status() -> dict[Any, str]:
-    return {"terminated": "terminate", "renewed": "renew", "expired": "expire"}
+    return {
+        "terminated": "terminate", "renewed": "renew", "expired": "expire", "signed": "sign",
+        "active": "activate",
+    }
 
 
 @cache
