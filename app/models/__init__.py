@@ -24,6 +24,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "app.models.audit",
     "app.models.alerts",
     "app.models.api_tokens",
+    "app.models.reconciliation",
     # Derived tables (and the indexes the rollup refresh needs on the tables above).
     "app.dashboards.models",
 )

@@ -6,7 +6,7 @@ import enum
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Boolean, String, Text, text
+from sqlalchemy import Boolean, CheckConstraint, Numeric, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -57,6 +57,13 @@ class DeliveryModel(enum.Enum):
     SELF_SERVICE = "self_service"
 
 
+class MetricAggregate(enum.Enum):
+    """How a month's metric points become one figure for the reconciliation."""
+
+    MAX = "max"
+    AVG = "avg"
+
+
 class Service(
     UUIDPrimaryKeyMixin, TimestampMixin, ChangedByMixin, VersionedMixin, CustomFieldDataMixin, db.Model
 ):
@@ -64,6 +71,9 @@ class Service(
     __table_args__ = (
         currency_check(),
         non_negative("base_price"),
+        CheckConstraint(
+            "reconciliation_tolerance_percent BETWEEN 0 AND 100", name="reconciliation_tolerance_range"
+        ),
         custom_field_data_index("services"),
     )
 
@@ -85,6 +95,23 @@ class Service(
     scope_definition_template: Mapped[dict[str, Any]] = mapped_column(
         JSONB, nullable=False, default=dict, server_default=text("'{}'::jsonb")
     )
+
+    # Reconciliation (app.services.reconciliation): what measures a client's deployment.
+    #: The metric (`service_performance_metrics.metric_name`) counting what is deployed, e.g.
+    #: "endpoints_reporting"; None: this service's scopes cannot be reconciled.
+    deployment_metric_name: Mapped[str | None] = mapped_column(String(100))
+    #: The month's maximum or average of that metric.
+    deployment_aggregate: Mapped[MetricAggregate] = mapped_column(
+        str_enum(MetricAggregate, "metric_aggregate"),
+        nullable=False, default=MetricAggregate.MAX, server_default=MetricAggregate.MAX.value,
+    )
+    #: A gap of up to this share (%) of the reference is not a finding.
+    reconciliation_tolerance_percent: Mapped[Decimal] = mapped_column(
+        Numeric(5, 2), nullable=False, default=Decimal("0"), server_default=text("0")
+    )
+    #: Volume-priced services (GB/day, events per second, log sources): the scope-template
+    #: parameter holding each scope's allowance; the metric is then its usage.
+    usage_allowance_parameter: Mapped[str | None] = mapped_column(String(63))
 
     scopes: Mapped[list[ServiceScope]] = relationship(back_populates="service", passive_deletes="all")
 

@@ -33,6 +33,7 @@ from app.models.types import (
 )
 
 if TYPE_CHECKING:
+    from app.models.catalog import Service
     from app.models.clients import Client
 
 
@@ -82,6 +83,13 @@ class LicensePool(
     #: summing the assignments. Not editable.
     assigned_seats: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default=text("0"))
 
+    #: The catalog service whose seats this pool delivers (the reconciliation counts a client's
+    #: seats per service); optional.
+    service_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("services.id", ondelete="RESTRICT"), index=True
+    )
+
+    service: Mapped[Service | None] = relationship()
     assignments: Mapped[list[ClientLicense]] = relationship(
         back_populates="license_pool", passive_deletes="all"
     )

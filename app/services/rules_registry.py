@@ -30,12 +30,14 @@ def flush_hooks() -> tuple[FlushHook, ...]:
     from app.services.hardware import check_hardware_changes
     from app.services.licensing import check_license_changes
     from app.services.proposals import check_proposal_changes
+    from app.services.reconciliation.terms import check_service_terms
     from app.services.saf import check_saf_changes
     from app.services.scopes import check_scope_changes
     from app.services.team import check_team_changes
 
     return (
         check_scope_changes,
+        check_service_terms,
         check_contract_changes,
         check_saf_changes,
         check_proposal_changes,

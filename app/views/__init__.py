@@ -53,6 +53,7 @@ def register_domain_views(appbuilder: AppBuilder) -> None:
     from app.views.hardware import HardwareAssetView, HardwareAssignmentView
     from app.views.licensing import ClientLicenseView, LicensePoolView
     from app.views.metrics import ServiceMetricView, SLAMetricView, SnapshotView, TicketView
+    from app.views.reconciliation import ReconciliationFindingView, ReconciliationLineView
     from app.views.team import TeamAssignmentView
 
     # Related views (the client hub's tabs) must be registered before the view using them.
@@ -68,6 +69,8 @@ def register_domain_views(appbuilder: AppBuilder) -> None:
     add(HardwareAssignmentView, "Hardware Assignments", icon="fa-truck", category="Licenses & Assets")
     add(HardwareAssetView, "Hardware", icon="fa-server", category="Licenses & Assets")
     add(TransactionView, "Transactions", icon="fa-money-bill", category="Finance", category_icon="fa-coins")
+    add(ReconciliationFindingView, "Reconciliation", icon="fa-scale-balanced", category="Finance")
+    add(ReconciliationLineView, "Reconciliation Lines", icon="fa-list-ol", category="Finance")
     add(TeamAssignmentView, "Team Assignments", icon="fa-people-group", category="Team",
         category_icon="fa-users")
     add(SLAMetricView, "SLA Metrics", icon="fa-gauge", category="Operations", category_icon="fa-chart-line")

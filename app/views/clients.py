@@ -12,6 +12,7 @@ from app.views.finance import TransactionView
 from app.views.hardware import HardwareAssignmentView
 from app.views.licensing import ClientLicenseView
 from app.views.metrics import SLAMetricView, TicketView
+from app.views.reconciliation import ReconciliationLineView
 from app.views.team import TeamAssignmentView
 from app.web.base import MsspModelView
 from app.web.datamodel import MsspSQLAInterface
@@ -82,6 +83,7 @@ class ClientView(MsspModelView):
         TicketView,
         SLAMetricView,
         TransactionView,
+        ReconciliationLineView,
     ]
 
     @action(

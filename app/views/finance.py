@@ -22,7 +22,9 @@ class TransactionView(MsspModelView):
     edit_title = "Edit transaction"
     base_filters = [["client_id", FilterAssignedClients, "FinancialTransaction"]]
     list_columns = ["transaction_date", "transaction_type", "client", "description", "amount", "status"]
-    search_columns = ["transaction_date", "transaction_type", "status", "client", "description"]
+    search_columns = [
+        "transaction_date", "transaction_type", "status", "client", "service_scope", "description"
+    ]
     order_aliases = {"client": "client.company_name"}
     base_order = ("transaction_date", "desc")
     add_columns = [

@@ -60,6 +60,7 @@ class LicensePoolView(MsspModelView):
     add_columns = [
         "vendor",
         "product_name",
+        "service",
         "license_type",
         "total_seats",
         "cost_per_seat",

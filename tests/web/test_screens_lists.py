@@ -221,6 +221,7 @@ def test_the_client_hub_shows_every_related_tab(admin_client, world):
         "TicketView",
         "SLAMetricView",
         "TransactionView",
+        "ReconciliationLineView",
     ]
     for text in (
         "World Contract 2026",

@@ -35,7 +35,8 @@ CLIENT_RESOURCES = ("Client", "Contract", "ServiceScope", "Proposal")
 CATALOG_RESOURCES = ("Service",)
 #: License pools, hardware and their assignments to clients.
 ASSET_RESOURCES = ("LicensePool", "ClientLicense", "HardwareAsset", "ClientHardwareAssignment")
-FINANCE_RESOURCES = ("FinancialTransaction",)
+#: Money: transactions, and the reconciliation's lines and findings (app.services.reconciliation).
+FINANCE_RESOURCES = ("FinancialTransaction", "ReconciliationLine", "ReconciliationFinding")
 TEAM_RESOURCES = ("ClientTeamAssignment",)
 #: SLA results, tickets, service metrics, snapshots.
 OPERATIONS_RESOURCES = (
