@@ -47,7 +47,7 @@ from sqlalchemy import inspect
 
 from app.errors import ValidationFailed
 from app.models.catalog import Service
-from app.models.contracts import ServiceScope
+from app.models.contracts import ScopeUnit, ServiceScope
 from app.services.orm_state import PendingChanges, changed, committed_value, is_new, related
 
 PARAMETER_TYPES: tuple[str, ...] = ("text", "integer", "decimal", "boolean", "date", "select", "multi_select")
@@ -453,3 +453,24 @@ def check_scope_changes(changes: PendingChanges) -> None:
         cleaned = clean_scope_details(service.scope_definition_template, scope.scope_details, stored)
         if cleaned != scope.scope_details:
             scope.scope_details = cleaned
+
+
+@dataclass(frozen=True)
+class CatalogTerms:
+    """What the catalog proposes for a new scope of a service: its unit, base price and currency."""
+
+    unit: ScopeUnit | None
+    price: Decimal
+    currency: str
+
+
+def catalog_terms(service: Service) -> CatalogTerms:
+    """The service's base price and currency, and the unit its scope template names (None if none
+    or not a known unit): a scope form proposes them when the service is chosen."""
+    template = service.scope_definition_template
+    raw_unit = template.get("unit") if isinstance(template, dict) else None
+    try:
+        unit = ScopeUnit(raw_unit) if raw_unit else None
+    except ValueError:
+        unit = None
+    return CatalogTerms(unit, service.base_price, service.currency)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, flash, redirect, request
+from flask import Response, abort, flash, jsonify, redirect, request
 from flask_appbuilder.actions import action
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.security.decorators import has_access
@@ -12,6 +12,7 @@ from markupsafe import Markup
 
 from app.models.contracts import Contract, Proposal, ServiceScope
 from app.services.lifecycle import terminate_contracts
+from app.services.scopes import catalog_terms
 from app.views.contract_renewals import ContractRenewalsMixin
 from app.views.scope_parameters import ScopeDetailsField, format_scope_details, parameter_inputs
 from app.web.base import MsspModelView
@@ -124,12 +125,13 @@ class ServiceScopeView(MsspModelView):
     label_columns = {**LABELS, "scope_details": "Scope parameters"}
     add_template = "mssp/scopes/add.html"
     edit_template = "mssp/scopes/edit.html"
-    extra_method_permissions = {"scope_parameters": "read"}
+    extra_method_permissions = {"scope_parameters": "read", "catalog_terms": "read"}
     add_form_extra_fields = {
         "scope_details": ScopeDetailsField(
             "Scope parameters",
             description="The parameters the service's scope template declares.",
             endpoint="ServiceScopeView.scope_parameters",
+            terms_endpoint="ServiceScopeView.catalog_terms",
         )
     }
     edit_form_extra_fields = add_form_extra_fields
@@ -143,6 +145,19 @@ class ServiceScopeView(MsspModelView):
         if key and service is None:
             abort(404)
         return Response(parameter_inputs("scope_details", service), mimetype="text/html")
+
+    @expose("/catalog_terms/")
+    @has_access
+    def catalog_terms(self):
+        """The catalog's unit, base price and currency of ?service= (the form proposes them)."""
+        key = (request.args.get("service") or "").strip()
+        service = self.datamodel.get_related_obj("service", key) if key else None
+        if service is None:
+            return jsonify(message="No such service.", field="service"), 404
+        terms = catalog_terms(service)
+        return jsonify(
+            unit=terms.unit.value if terms.unit else None, price=f"{terms.price:.2f}", currency=terms.currency
+        )
 
     def display_value(self, item: Any, column: str, *, in_list: bool = True) -> str | Markup:
         if column == "scope_details" and not in_list:

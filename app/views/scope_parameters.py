@@ -180,6 +180,7 @@ class ScopeDetailsWidget:
             _attributes(
                 id=kwargs.get("id", field.id),
                 data_endpoint=field.endpoint_url() or None,
+                data_terms_endpoint=field.endpoint_url(field.terms_endpoint) or None,
                 data_service_field=field.service_field,
             ),
             parameter_inputs(
@@ -209,6 +210,7 @@ class ScopeDetailsField(Field):
         *,
         service_field: str = "service",
         endpoint: str | None = None,
+        terms_endpoint: str | None = None,
         **kwargs: Any,
     ) -> None:
         # WTForms binds a field by calling the constructor with the form it belongs to.
@@ -216,18 +218,21 @@ class ScopeDetailsField(Field):
         super().__init__(label, validators, **kwargs)
         self.service_field = service_field
         self.endpoint = endpoint
+        #: The endpoint of the catalog's unit, price and currency of a service (proposed on a change).
+        self.terms_endpoint = terms_endpoint
         self.submitted: dict[str, list[str]] | None = None
         self.submitted_for: str | None = None
         self.parameter_errors: dict[str, str] = {}
 
-    def endpoint_url(self) -> str:
+    def endpoint_url(self, endpoint: str | None = None) -> str:
         from flask import url_for
         from werkzeug.routing import BuildError
 
-        if not self.endpoint:
+        endpoint = endpoint or self.endpoint
+        if not endpoint:
             return ""
         try:
-            return url_for(self.endpoint)
+            return url_for(endpoint)
         except BuildError:
             return ""
 

@@ -138,6 +138,12 @@ class MsspModelView(CustomFieldsMixin, ListingMixin, WritesMixin, ModelView):
             for name, field in vars(form).items()
             if isinstance(field, UnboundField) and issubclass(field.field_class, RelationPickerField)
         }
+        #: Picker column -> {other form field: path}: what narrows its options (add/edit forms).
+        self._picker_contexts: dict[str, dict[str, str]] = {}
+        for form in (self.add_form, self.edit_form):
+            for name, field in vars(form).items():
+                if isinstance(field, UnboundField) and field.kwargs.get("context"):
+                    self._picker_contexts.setdefault(name, {}).update(field.kwargs["context"])
 
     # ---- permissions --------------------------------------------------------------------
 

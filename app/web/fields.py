@@ -130,6 +130,8 @@ class RelationPickerWidget:
             "data-endpoint": field.endpoint_url(),
             "data-placeholder": field.placeholder,
             "data-allow-clear": "true" if field.allow_blank else "false",
+            # Other fields of the form whose choice narrows the options (sent with each search).
+            "data-context": ",".join(field.context),
             "style": "width: 100%",
         }
         html = " ".join(f'{k}="{escape(v)}"' for k, v in attributes.items())
@@ -161,6 +163,7 @@ class RelationPickerField(Field):
         label_of: Callable[[Any], str] = str,
         allow_blank: bool = True,
         placeholder: str = "Type to search…",
+        context: dict[str, str] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(label, validators, **kwargs)
@@ -171,6 +174,8 @@ class RelationPickerField(Field):
         self._label_of = label_of
         self.allow_blank = allow_blank
         self.placeholder = placeholder
+        #: Other field of the form -> the path of this field's rows to that field's chosen key.
+        self.context = dict(context or {})
         self.raw_key: str | None = None
 
     def endpoint_url(self) -> str:

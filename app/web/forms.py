@@ -11,6 +11,7 @@ from wtforms import BooleanField, validators
 
 from app.web.column_limits import form_hint, form_validators
 from app.web.fields import EnumSelectField, JSONField, RelationPickerField, UTCDateTimeField
+from app.web.lookups import picker_contexts
 
 if TYPE_CHECKING:
     from app.web.base import MsspModelView
@@ -23,6 +24,13 @@ class MsspFormConverter(GeneralModelConverter):
         super().__init__(view.datamodel)
         self.view = view
         self.search = search
+        #: Picker column -> the other pickers of the form that narrow its options (add/edit forms).
+        self.contexts: dict[str, dict[str, str]] = {}
+
+    def create_form(self, label_columns=None, inc_columns=None, *args, **kwargs):
+        if not self.search:
+            self.contexts = picker_contexts(self.datamodel, inc_columns or [])
+        return super().create_form(label_columns, inc_columns, *args, **kwargs)
 
     def _convert_col(self, col_name, label, description, lst_validators, filter_rel_fields, form_props):
         datamodel = self.datamodel
@@ -102,6 +110,7 @@ class MsspFormConverter(GeneralModelConverter):
             load=lambda key, col=col_name: datamodel.get_related_obj(col, key),
             key_of=lambda obj, model=related: getattr(obj, model.__mapper__.primary_key[0].key),
             allow_blank=nullable,
+            context=self.contexts.get(col_name, {}),
         )
 
     def _enum(self, col_name: str, label: Any, description: str, lst_validators: list) -> EnumSelectField:

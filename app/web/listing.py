@@ -23,6 +23,7 @@ from app.web.lookups import (
     PICKER_LIMIT,
     eager_options,
     label_paths,
+    path_condition,
     picker_order,
     picker_search_columns,
     safe_int_args,
@@ -218,6 +219,14 @@ class ListingMixin:
         model = self.datamodel.get_related_model(column)
         term = (request.args.get("q") or "").strip()[:100]
         query = self.datamodel.session.query(model)
+        for field, path in self._picker_contexts.get(column, {}).items():
+            raw = (request.args.get(field) or "").strip()
+            if not raw:
+                continue
+            key = self.datamodel.parse_pk(raw, self.datamodel.get_related_model(field))
+            if key is None:
+                return jsonify(message=f"{field}={raw!r} is not a valid id.", field=field), 400
+            query = query.filter(path_condition(model, path, key))
         search = picker_search_columns(model)
         if term and search:
             pattern = contains_pattern(term)

@@ -123,3 +123,46 @@ def _as_text(column: Any) -> Any:
     if isinstance(column_type, String | Text):
         return column
     return cast(column, String)
+
+
+def narrowing_paths(model: type, by: type) -> str | None:
+    """The path from a row of `model` to the key of its `by` row (for a picker narrowed by the
+    `by` row chosen in the same form): "client_id" (direct), "contract.client_id" (one hop), or None.
+    """
+
+    def direct(source: type) -> str | None:
+        for relation in source.__mapper__.relationships:
+            if relation.direction.name == "MANYTOONE" and relation.mapper.class_ is by:
+                columns = list(relation.local_columns)
+                if len(columns) == 1 and source is not by:
+                    return source.__mapper__.get_property_by_column(columns[0]).key
+        return None
+
+    found = direct(model)
+    if found is not None:
+        return found
+    for relation in model.__mapper__.relationships:
+        if relation.direction.name != "MANYTOONE" or relation.mapper.class_ in (model, by):
+            continue
+        hop = direct(relation.mapper.class_)
+        if hop is not None:
+            return f"{relation.key}.{hop}"
+    return None
+
+
+def picker_contexts(datamodel: Any, columns: Sequence[str]) -> dict[str, dict[str, str]]:
+    """Picker column -> {other picker of the form: path}: a scope picker in a form with a client
+    picker lists that client's scopes ("contract.client_id"), a contract picker its contracts."""
+    pickers = [
+        c for c in columns if datamodel.is_relation(c) and datamodel.is_relation_many_to_one(c)
+    ]
+    contexts: dict[str, dict[str, str]] = {}
+    for column in pickers:
+        model = datamodel.get_related_model(column)
+        for other in pickers:
+            if other == column:
+                continue
+            path = narrowing_paths(model, datamodel.get_related_model(other))
+            if path is not None:
+                contexts.setdefault(column, {})[other] = path
+    return contexts
