@@ -1,4 +1,5 @@
-"""Records the sync tests run against: clients, a service, sources with encrypted secrets, queries."""
+"""Records the sync tests run against: sources with encrypted secrets, queries, client mappings
+(clients and services: tests/factories.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models.catalog import DeliveryModel, Service, ServiceCategory
-from app.models.clients import Client, ClientStatus
+from app.models.clients import Client
 from app.models.integrations import AuthType, DataSourceQuery, ExternalDataSource, QueryTarget, SourceType
 from app.models.sync import ClientSourceMapping, SyncRun
 from app.services.sync.data_sources import set_credentials
@@ -40,22 +40,6 @@ MATRIX_MAPPINGS = {
     "metric_name": "endpoints_online_pct",
     "service": "Managed EDR",
 }
-
-
-def make_client(session: Session, name: str) -> Client:
-    client = Client(company_name=name, status=ClientStatus.ACTIVE)
-    session.add(client)
-    session.flush()
-    return client
-
-
-def make_service(session: Session, name: str = "Managed EDR") -> Service:
-    service = session.scalar(select(Service).where(Service.name == name))
-    if service is None:
-        service = Service(name=name, category=ServiceCategory.EDR, delivery_model=DeliveryModel.FULLY_MANAGED)
-        session.add(service)
-        session.flush()
-    return service
 
 
 def make_source(

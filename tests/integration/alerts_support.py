@@ -1,4 +1,4 @@
-"""Builders and a fake SMTP server for the alert tests.
+"""Reading alerts, and a fake SMTP server, for the alert tests (the records: tests/factories.py).
 
 `FakeSmtpServer` is a small SMTP server (stdlib socketserver) on 127.0.0.1 in a thread:
 it keeps every message it accepts, and can answer the first N messages with a
@@ -21,13 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models.alerts import Alert, AlertKind, AlertRecipient
-from app.models.clients import Client
-from app.models.hardware import ClientHardwareAssignment
-from app.models.integrations import AuthType, DataSourceQuery, ExternalDataSource, QueryTarget, SourceType
-from app.models.metrics import SLAMetric, SlaUnit, TicketSummary
-from app.models.team import AssignmentRole, ClientTeamAssignment
 from app.models.users import MsspUser
-from tests.integration.rules_factories import add, make_asset, make_client, unique
 
 #: The frozen "today" of the alert tests: far enough ahead that no real-clock rule interferes.
 TODAY = date(2030, 3, 1)
@@ -36,68 +30,12 @@ TODAY = date(2030, 3, 1)
 # --- people --------------------------------------------------------------------------------------
 
 
-def make_person(session: Session, role: str | None = None, *, active: bool = True) -> MsspUser:
-    email = f"{uuid.uuid4().hex[:10]}@alerts.example"
-    user = MsspUser(first_name="Alert", last_name="Tester", username=email, email=email, active=active)
-    if role is not None:
-        user.roles.append(session.scalars(select(Role).where(Role.name == role)).one())
-    return add(session, user)
-
-
 def role_members(session: Session, role: str) -> set[int]:
     return set(
         session.scalars(
             select(MsspUser.id).where(MsspUser.active.is_(True), MsspUser.roles.any(Role.name == role))
         )
     )
-
-
-def owned_client(session: Session, owner: MsspUser | None = None, **values: Any) -> Client:
-    """A client, with `owner` as its account manager when given."""
-    client = make_client(session, **values)
-    if owner is not None:
-        add(session, ClientTeamAssignment(
-            client_id=client.id, user_id=owner.id, assignment_role=AssignmentRole.ACCOUNT_MANAGER
-        ))
-    return client
-
-
-# --- records -------------------------------------------------------------------------------------
-
-
-def make_failing_query(session: Session, failures: int) -> DataSourceQuery:
-    source = add(session, ExternalDataSource(
-        name=unique("Source"), source_type=SourceType.REST, base_url="https://source.example",
-        auth_type=AuthType.NONE,
-    ))
-    return add(session, DataSourceQuery(
-        data_source_id=source.id, name=unique("Query"), endpoint="/tickets",
-        target=QueryTarget.TICKET_SUMMARY,
-        consecutive_failures=failures, last_error="timeout: the source did not answer",
-    ))
-
-
-def make_sla_metric(session: Session, client: Client, *, breached: bool, period_end: date) -> SLAMetric:
-    return add(session, SLAMetric(
-        client_id=client.id, metric_name="Availability", period_start=period_end.replace(day=1),
-        period_end=period_end, target_value=99.9, actual_value=98.5 if breached else 99.95,
-        unit=SlaUnit.PERCENT, is_breached=breached,
-    ))
-
-
-def make_ticket(session: Session, client: Client, *, breached: bool, opened: datetime) -> TicketSummary:
-    return add(session, TicketSummary(
-        client_id=client.id, external_key=unique("SOC").replace(" ", "-"), summary="Ransomware alert triage",
-        opened_at=opened, is_sla_breached=breached,
-    ))
-
-
-def make_loan(session: Session, client: Client, expected: date) -> ClientHardwareAssignment:
-    asset = make_asset(session)
-    return add(session, ClientHardwareAssignment(
-        hardware_asset_id=asset.id, client_id=client.id, assignment_date=date(2029, 1, 1),
-        expected_return_date=expected,
-    ))
 
 
 # --- reading alerts ------------------------------------------------------------------------------

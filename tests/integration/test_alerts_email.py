@@ -10,15 +10,8 @@ from sqlalchemy import select
 
 from app.models.alerts import AlertEmailDigest, DigestStatus
 from app.services.alerts.evaluation import run_alerts
-from tests.integration.alerts_support import (
-    TODAY,
-    FakeSmtpServer,
-    make_person,
-    owned_client,
-    smtp_config,
-    unused_port,
-)
-from tests.integration.rules_factories import make_contract
+from tests.factories import make_contract, make_user, owned_client
+from tests.integration.alerts_support import TODAY, FakeSmtpServer, smtp_config, unused_port
 
 
 @pytest.fixture
@@ -56,7 +49,7 @@ def bodies(message) -> tuple[str, str]:
 
 
 def test_one_digest_per_person_per_day_with_plain_text_html_and_links(db_session, smtp):
-    owner, other = make_person(db_session, "Account Manager"), make_person(db_session, "Account Manager")
+    owner, other = make_user(db_session, "Account Manager"), make_user(db_session, "Account Manager")
     contract = contract_for(db_session, owner, end_in=30, renew_in=7)
     contract_for(db_session, other, end_in=60)
     report = run_alerts(TODAY, session=db_session)
@@ -77,7 +70,7 @@ def test_one_digest_per_person_per_day_with_plain_text_html_and_links(db_session
 
 
 def test_alerts_fired_after_todays_digest_wait_for_tomorrows(db_session, smtp):
-    owner = make_person(db_session, "Account Manager")
+    owner = make_user(db_session, "Account Manager")
     contract_for(db_session, owner, end_in=30)
     run_alerts(TODAY, session=db_session)
     contract_for(db_session, owner, end_in=60)
@@ -91,7 +84,7 @@ def test_alerts_fired_after_todays_digest_wait_for_tomorrows(db_session, smtp):
 
 def test_a_temporary_failure_is_retried_and_the_attempts_recorded(db_session, smtp):
     smtp.fail_first = 1
-    owner = make_person(db_session, "Account Manager")
+    owner = make_user(db_session, "Account Manager")
     contract_for(db_session, owner, end_in=7)
     report = run_alerts(TODAY, session=db_session)
     assert report.digests_sent == 1 and smtp.attempts == 2
@@ -101,7 +94,7 @@ def test_a_temporary_failure_is_retried_and_the_attempts_recorded(db_session, sm
 
 def test_a_digest_that_keeps_failing_is_recorded_and_retried_by_the_next_run(db_session, smtp):
     smtp.fail_first = 3  # every attempt of this run
-    owner = make_person(db_session, "Account Manager")
+    owner = make_user(db_session, "Account Manager")
     contract_for(db_session, owner, end_in=7)
     report = run_alerts(TODAY, session=db_session)
     assert (report.digests_sent, report.digests_failed) == (0, 1)
@@ -117,7 +110,7 @@ def test_a_digest_that_keeps_failing_is_recorded_and_retried_by_the_next_run(db_
 
 def test_an_unreachable_server_never_blocks_the_job_and_the_digests_wait(db_session, app, monkeypatch):
     use_smtp(app, monkeypatch, unused_port())
-    first, second = make_person(db_session, "Account Manager"), make_person(db_session, "Account Manager")
+    first, second = make_user(db_session, "Account Manager"), make_user(db_session, "Account Manager")
     contract_for(db_session, first, end_in=7)
     contract_for(db_session, second, end_in=30)
     report = run_alerts(TODAY, session=db_session)
@@ -137,7 +130,7 @@ def test_an_unreachable_server_never_blocks_the_job_and_the_digests_wait(db_sess
 
 def test_no_smtp_host_means_no_email_and_no_digest(db_session, app, monkeypatch):
     monkeypatch.setitem(app.config, "MSSP_SMTP_HOST", None)
-    owner = make_person(db_session, "Account Manager")
+    owner = make_user(db_session, "Account Manager")
     contract_for(db_session, owner, end_in=7)
     report = run_alerts(TODAY, session=db_session)
     assert report.email_enabled is False and len(report.fired) == 1
@@ -147,7 +140,7 @@ def test_no_smtp_host_means_no_email_and_no_digest(db_session, app, monkeypatch)
 def test_read_or_resolved_alerts_are_not_mailed(db_session, smtp):
     from app.services.alerts.inbox import inbox, mark_read
 
-    owner = make_person(db_session, "Account Manager")
+    owner = make_user(db_session, "Account Manager")
     contract_for(db_session, owner, end_in=30, renew_in=7)
     run_alerts(TODAY, send_email=False, session=db_session)
     first = inbox(owner.id, session=db_session).items[0]

@@ -18,17 +18,8 @@ from app.services.alerts.evaluation import run_alerts
 from app.services.alerts.inbox import unread_count
 from app.services.contracts import renew_contract
 from app.services.licensing import allocate_seats
-from tests.integration.alerts_support import (
-    TODAY,
-    FakeSmtpServer,
-    alerts_of,
-    levels_of,
-    make_loan,
-    make_person,
-    owned_client,
-    smtp_config,
-)
-from tests.integration.rules_factories import make_contract, make_pool, unique
+from tests.factories import make_contract, make_loan, make_pool, make_user, owned_client, unique
+from tests.integration.alerts_support import TODAY, FakeSmtpServer, alerts_of, levels_of, smtp_config
 
 LEADS = (90, 60, 30, 7)
 
@@ -38,7 +29,7 @@ def run(session, day: date):
 
 
 def test_a_year_of_daily_runs_fires_every_lead_time_once_on_its_day(db_session):
-    owner = make_person(db_session, "Account Manager")
+    owner = make_user(db_session, "Account Manager")
     client = owned_client(db_session, owner)
     contract = make_contract(
         db_session, client, start_date=date(2029, 9, 1), end_date=date(2030, 8, 31),
@@ -80,7 +71,7 @@ def test_running_twice_a_day_fires_nothing_the_second_time(db_session):
 
 
 def test_a_renewed_contract_stops_its_pending_alerts_and_leaves_the_bell(db_session):
-    owner = make_person(db_session, "Account Manager")
+    owner = make_user(db_session, "Account Manager")
     contract = make_contract(
         db_session, owned_client(db_session, owner), start_date=date(2029, 6, 1),
         end_date=TODAY + timedelta(90), renewal_date=TODAY + timedelta(60),
@@ -115,7 +106,7 @@ def test_an_extended_date_resolves_the_old_alerts_and_counts_down_to_the_new_one
 
 
 def test_a_dry_run_lists_what_would_fire_and_stores_nothing(db_session):
-    owner = make_person(db_session, "Account Manager")
+    owner = make_user(db_session, "Account Manager")
     contract = make_contract(
         db_session, owned_client(db_session, owner), start_date=date(2029, 6, 1),
         end_date=TODAY + timedelta(7),
@@ -138,7 +129,7 @@ def committed_world(app):
     with app.app_context():
         engine = db.engine
     with Session(engine) as setup:
-        owners = [make_person(setup, "Account Manager") for _ in range(3)]
+        owners = [make_user(setup, "Account Manager") for _ in range(3)]
         clients = [owned_client(setup, owner) for owner in owners]
         contracts = [
             make_contract(setup, client, start_date=date(2029, 6, 1), end_date=TODAY + timedelta(days=30),

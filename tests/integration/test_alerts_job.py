@@ -9,8 +9,8 @@ from app.jobs.scheduler import execute_job, resolve
 from app.models.alerts import AlertKind
 from app.models.sync import JobRunStatus
 from app.services.alerts.evaluation import alerts_job
-from tests.integration.alerts_support import TODAY, alerts_of, at, make_person, owned_client
-from tests.integration.rules_factories import make_contract
+from tests.factories import make_contract, make_user, owned_client
+from tests.integration.alerts_support import TODAY, alerts_of, at
 
 
 def test_the_alerts_job_is_declared_daily():
@@ -43,7 +43,7 @@ def run_cli(app, *args):
 
 def test_cli_dry_run_lists_what_would_fire_and_to_whom(app, db_session, monkeypatch):
     monkeypatch.setitem(app.config, "MSSP_SMTP_HOST", None)
-    owner = make_person(db_session, "Account Manager")
+    owner = make_user(db_session, "Account Manager")
     contract = make_contract(
         db_session, owned_client(db_session, owner), start_date=date(2029, 6, 1),
         end_date=TODAY + timedelta(30), contract_name="Dry run contract",

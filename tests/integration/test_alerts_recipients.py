@@ -21,17 +21,8 @@ from app.services.alerts.settings import (
     set_muted_kinds,
 )
 from app.services.team import assign_team_member
-from tests.integration.alerts_support import (
-    TODAY,
-    alerts_of,
-    levels_of,
-    make_failing_query,
-    make_person,
-    owned_client,
-    recipients_of,
-    role_members,
-)
-from tests.integration.rules_factories import make_contract
+from tests.factories import make_contract, make_failing_query, make_user, owned_client
+from tests.integration.alerts_support import TODAY, alerts_of, levels_of, recipients_of, role_members
 
 
 def run(session, day: date = TODAY):
@@ -43,8 +34,8 @@ def ending_contract(session, client, days: int = 30):
 
 
 def test_the_clients_account_manager_gets_it_and_nobody_else(db_session):
-    owner = make_person(db_session, "Account Manager")
-    make_person(db_session, "Account Manager")  # someone else's clients
+    owner = make_user(db_session, "Account Manager")
+    make_user(db_session, "Account Manager")  # someone else's clients
     contract = ending_contract(db_session, owned_client(db_session, owner))
     run(db_session)
     (alert,) = alerts_of(db_session, contract.id)
@@ -52,8 +43,8 @@ def test_the_clients_account_manager_gets_it_and_nobody_else(db_session):
 
 
 def test_without_an_account_manager_the_managers_get_it(db_session):
-    second_manager = make_person(db_session, "Manager")
-    make_person(db_session, "Manager", active=False)
+    second_manager = make_user(db_session, "Manager")
+    make_user(db_session, "Manager", active=False)
     contract = ending_contract(db_session, owned_client(db_session))
     run(db_session)
     (alert,) = alerts_of(db_session, contract.id)
@@ -63,8 +54,8 @@ def test_without_an_account_manager_the_managers_get_it(db_session):
 
 
 def test_an_account_manager_who_cannot_sign_in_falls_back_to_the_managers(db_session):
-    gone = make_person(db_session, "Account Manager", active=False)
-    locked = make_person(db_session, "Account Manager")
+    gone = make_user(db_session, "Account Manager", active=False)
+    locked = make_user(db_session, "Account Manager")
     locked.is_locked = True
     db_session.commit()
     first = ending_contract(db_session, owned_client(db_session, gone))
@@ -76,7 +67,7 @@ def test_an_account_manager_who_cannot_sign_in_falls_back_to_the_managers(db_ses
 
 
 def test_a_new_account_manager_gets_the_next_alerts(db_session):
-    first, second = make_person(db_session, "Account Manager"), make_person(db_session, "Account Manager")
+    first, second = make_user(db_session, "Account Manager"), make_user(db_session, "Account Manager")
     client = owned_client(db_session, first)
     contract = ending_contract(db_session, client, days=60)
     run(db_session)
@@ -87,7 +78,7 @@ def test_a_new_account_manager_gets_the_next_alerts(db_session):
 
 
 def test_data_source_alerts_go_to_the_admins(db_session):
-    other_admin = make_person(db_session, "Admin")
+    other_admin = make_user(db_session, "Admin")
     query = make_failing_query(db_session, failures=5)
     run(db_session)
     (alert,) = alerts_of(db_session, query.id)
@@ -96,7 +87,7 @@ def test_data_source_alerts_go_to_the_admins(db_session):
 
 
 def test_a_muted_kind_is_not_delivered_to_that_person_only(db_session):
-    owner = make_person(db_session, "Account Manager")
+    owner = make_user(db_session, "Account Manager")
     client = owned_client(db_session, owner)
     set_muted_kinds(owner.id, [AlertKind.CONTRACT_END], session=db_session)
     assert muted_kinds(owner.id, db_session) == {AlertKind.CONTRACT_END}
@@ -112,7 +103,7 @@ def test_a_muted_kind_is_not_delivered_to_that_person_only(db_session):
 
 
 def test_muting_managers_only_silences_the_one_who_muted(db_session):
-    other = make_person(db_session, "Manager")
+    other = make_user(db_session, "Manager")
     set_muted_kinds(other.id, [AlertKind.CONTRACT_END, AlertKind.SLA_METRIC_BREACH], session=db_session)
     contract = ending_contract(db_session, owned_client(db_session))
     run(db_session)

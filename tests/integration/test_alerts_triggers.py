@@ -10,20 +10,17 @@ from app.models.licensing import ClientLicenseStatus
 from app.services.alerts.evaluation import run_alerts
 from app.services.hardware import return_hardware
 from app.services.licensing import allocate_seats, release_seats
-from tests.integration.alerts_support import (
-    TODAY,
-    alerts_of,
-    at,
-    levels_of,
+from tests.factories import (
+    make_contract,
     make_failing_query,
     make_loan,
-    make_person,
+    make_pool,
     make_sla_metric,
     make_ticket,
+    make_user,
     owned_client,
-    recipients_of,
 )
-from tests.integration.rules_factories import make_contract, make_pool
+from tests.integration.alerts_support import TODAY, alerts_of, at, levels_of, recipients_of
 
 
 def run(session, day: date):
@@ -35,7 +32,7 @@ def days(n: int) -> timedelta:
 
 
 def test_contract_renewal_fires_each_lead_time_on_its_day_not_before(db_session):
-    owner = make_person(db_session, "Account Manager")
+    owner = make_user(db_session, "Account Manager")
     contract = make_contract(
         db_session, owned_client(db_session, owner), start_date=date(2029, 7, 1), end_date=date(2030, 12, 31),
         renewal_date=TODAY + days(90),
@@ -58,7 +55,7 @@ def test_contract_renewal_fires_each_lead_time_on_its_day_not_before(db_session)
 
 
 def test_contract_end_fires_for_active_contracts_only(db_session):
-    client = owned_client(db_session, make_person(db_session, "Account Manager"))
+    client = owned_client(db_session, make_user(db_session, "Account Manager"))
     active = make_contract(db_session, client, start_date=date(2029, 6, 1), end_date=TODAY + days(30))
     draft = make_contract(
         db_session, client, start_date=date(2029, 6, 1), end_date=TODAY + days(30),
@@ -82,7 +79,7 @@ def test_a_late_run_fires_the_level_due_now_not_the_ones_it_missed(db_session):
 
 
 def test_pool_expiry_goes_to_the_managers_and_client_licenses_to_their_account_managers(db_session):
-    owner = make_person(db_session, "Account Manager")
+    owner = make_user(db_session, "Account Manager")
     client = owned_client(db_session, owner)
     pool = make_pool(db_session, total=10, expiry_date=TODAY + days(7))
     license_ = allocate_seats(pool, client, 3, session=db_session)
@@ -137,7 +134,7 @@ def test_pool_utilisation_at_the_threshold_fires_and_comes_back_after_it_clears(
 
 
 def test_a_breached_sla_metric_fires_once_and_old_breaches_are_history(db_session):
-    owner = make_person(db_session, "Account Manager")
+    owner = make_user(db_session, "Account Manager")
     client = owned_client(db_session, owner)
     recent = make_sla_metric(db_session, client, breached=True, period_end=TODAY - days(1))
     kept = make_sla_metric(db_session, client, breached=False, period_end=TODAY - days(1))
@@ -186,7 +183,7 @@ def test_a_query_failing_three_runs_in_a_row_alerts_the_admins(db_session):
 
 
 def test_hardware_past_its_expected_return_date_fires_the_day_after(db_session):
-    owner = make_person(db_session, "Account Manager")
+    owner = make_user(db_session, "Account Manager")
     loan = make_loan(db_session, owned_client(db_session, owner), expected=TODAY)
     run(db_session, TODAY)  # due back today: not late yet
     assert alerts_of(db_session, loan.id) == []

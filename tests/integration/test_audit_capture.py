@@ -19,14 +19,7 @@ from app.models.hardware import AssetStatus
 from app.models.integrations import AuthType, ExternalDataSource, SourceType
 from app.services.audit.context import audit_action, audit_source
 from app.services.audit.diff import MASK
-from tests.integration.rules_factories import (
-    make_asset,
-    make_client,
-    make_contract,
-    make_pool,
-    make_user,
-    unique,
-)
+from tests.factories import make_asset, make_client, make_contract, make_pool, make_user, unique
 
 
 def history(session, entity_type: str, entity_id) -> list[AuditEvent]:

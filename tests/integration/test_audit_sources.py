@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from app.models.audit import AuditEvent, AuditOperation, AuditSource
 from app.models.contracts import Contract, ContractStatus
 from app.services.audit.archive import read_archive
-from tests.integration.rules_factories import make_client
+from tests.factories import make_client
 
 
 def rows_of(session, entity_type: str, entity_id) -> list[AuditEvent]:

@@ -12,7 +12,7 @@ from app.jobs.definitions import JOBS
 from app.jobs.scheduler import execute_job, resolve
 from app.models.finance import FinancialTransaction, TransactionType
 from app.models.sync import JobRun, JobRunStatus
-from tests.integration.rules_factories import make_client
+from tests.factories import make_client
 
 JOB_IDS = ("dashboard_rollups", "dashboard_rollups_nightly")
 

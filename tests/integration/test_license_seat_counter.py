@@ -8,7 +8,7 @@ from sqlalchemy import text
 from app.errors import ValidationFailed
 from app.models.licensing import ClientLicense, ClientLicenseStatus, LicensePool, LicenseType
 from app.services.licensing import allocate_seats, recount_assigned_seats, release_seats
-from tests.integration.rules_factories import make_client, make_pool
+from tests.factories import make_client, make_pool
 
 L = ClientLicenseStatus
 

@@ -19,7 +19,7 @@ from app.models.clients import Client
 from app.models.metrics import ServicePerformanceMetric
 from app.services.sync.ingestion import MetricPoint, upsert_service_metrics
 from app.web.db_errors import refusal_for
-from tests.fakes.records import make_client, make_service
+from tests.factories import make_client, make_service
 
 pytestmark = pytest.mark.migrations
 

@@ -16,14 +16,7 @@ from app.services.contracts import (
     renew_contract,
     renewal_chain,
 )
-from tests.integration.rules_factories import (
-    RETENTION_TEMPLATE,
-    count,
-    make_client,
-    make_contract,
-    make_scope,
-    make_service,
-)
+from tests.factories import RETENTION_TEMPLATE, count, make_client, make_contract, make_scope, make_service
 
 C = ContractStatus
 

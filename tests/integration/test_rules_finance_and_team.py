@@ -14,7 +14,7 @@ from app.models.finance import FinancialTransaction, TransactionStatus, Transact
 from app.models.team import AssignmentRole, ClientTeamAssignment
 from app.services.finance import Margin, client_margin, contract_margin, signed_amount
 from app.services.team import account_manager_for, assign_team_member, client_ids_managed_by, team_member_for
-from tests.integration.rules_factories import count, make_client, make_contract, make_scope, make_user
+from tests.factories import count, make_client, make_contract, make_scope, make_user
 
 T = TransactionType
 R = AssignmentRole

@@ -11,7 +11,7 @@ from app.errors import ValidationFailed
 from app.models.hardware import AssetStatus, ClientHardwareAssignment, HardwareAssignmentStatus
 from app.services.clock import today_utc
 from app.services.hardware import assign_hardware, assignment_history, current_assignment, return_hardware
-from tests.integration.rules_factories import count, make_asset, make_client, make_contract, make_scope
+from tests.factories import count, make_asset, make_client, make_contract, make_scope
 
 H = HardwareAssignmentStatus
 

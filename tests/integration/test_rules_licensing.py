@@ -20,7 +20,7 @@ from app.services.licensing import (
     release_seats,
     usage_by_pool,
 )
-from tests.integration.rules_factories import count, make_client, make_pool
+from tests.factories import count, make_client, make_pool
 
 L = ClientLicenseStatus
 

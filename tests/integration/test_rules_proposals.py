@@ -12,7 +12,7 @@ from app.errors import ValidationFailed
 from app.models.contracts import Proposal, ProposalStatus, ProposalType
 from app.services.clock import today_utc
 from app.services.proposals import new_proposal_version, next_version_number
-from tests.integration.rules_factories import make_scope, make_user
+from tests.factories import make_scope, make_user
 
 P = ProposalStatus
 T = ProposalType

@@ -12,13 +12,7 @@ from app.models.contracts import SafStatus, ServiceScope
 from app.services.contracts import renew_contract
 from app.services.saf import move_saf
 from app.services.scopes import ScopeDetailsInvalid, TemplateInvalid
-from tests.integration.rules_factories import (
-    RETENTION_TEMPLATE,
-    count,
-    make_contract,
-    make_scope,
-    make_service,
-)
+from tests.factories import RETENTION_TEMPLATE, count, make_contract, make_scope, make_service
 
 S = SafStatus
 

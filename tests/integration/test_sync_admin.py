@@ -13,9 +13,10 @@ from app.models.metrics import TicketSummary
 from app.models.sync import SyncRun, SyncRunStatus
 from app.services.secrets import MASK, decrypt_secrets
 from tests.conftest import ROLE_USERS, csrf_token
+from tests.factories import make_client
 from tests.fakes import jira
 from tests.fakes.jira import make_issue
-from tests.fakes.records import TICKET_MAPPINGS, jira_cloud_source, make_client, make_query, map_client
+from tests.fakes.records import TICKET_MAPPINGS, jira_cloud_source, make_query, map_client
 from tests.web.auth_helpers import api_token, bearer
 
 pytestmark = pytest.mark.usefixtures("encryption_key")

@@ -12,16 +12,9 @@ from app.models.integrations import QueryTarget
 from app.models.metrics import ServicePerformanceMetric
 from app.models.sync import SyncRunStatus
 from app.services.sync.runs import run_query
+from tests.factories import make_client, make_service
 from tests.fakes.grafana import PROXY_PATH
-from tests.fakes.records import (
-    FRAME_MAPPINGS,
-    MATRIX_MAPPINGS,
-    grafana_source,
-    make_client,
-    make_query,
-    make_service,
-    map_client,
-)
+from tests.fakes.records import FRAME_MAPPINGS, MATRIX_MAPPINGS, grafana_source, make_query, map_client
 
 pytestmark = pytest.mark.usefixtures("encryption_key")
 pytest_plugins = ("tests.fakes.fixtures",)
@@ -41,7 +34,7 @@ def series(values: list[float], start: int | None = None) -> list[tuple[int, flo
 @pytest.fixture
 def world(db_session):
     world = {"acme": make_client(db_session, "Acme Corp"), "globex": make_client(db_session, "Globex")}
-    world["edr"] = make_service(db_session)
+    world["edr"] = make_service(db_session, "Managed EDR")  # the name the frame mappings give
     return world
 
 

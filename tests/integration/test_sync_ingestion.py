@@ -26,7 +26,7 @@ from app.services.sync.ingestion import (
     upsert_sla_metrics,
     upsert_tickets,
 )
-from tests.fakes.records import make_client, make_service
+from tests.factories import make_client, make_service
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
 

@@ -12,12 +12,12 @@ from app.models.metrics import TicketPriority, TicketSource, TicketStatus, Ticke
 from app.models.sync import SyncRunStatus
 from app.services.sync.data_sources import query_problems
 from app.services.sync.runs import run_query
+from tests.factories import make_client
 from tests.fakes.jira import make_issue
 from tests.fakes.records import (
     TICKET_MAPPINGS,
     jira_cloud_source,
     jira_dc_source,
-    make_client,
     make_query,
     map_client,
     runs_of,

@@ -37,7 +37,8 @@ from app.models.finance import FinancialTransaction, TransactionType
 from app.models.metrics import ClientSubscriptionSnapshot, SLAMetric, SlaUnit, TicketSummary
 from app.models.sync import JobRun, JobRunStatus, RunTrigger, SyncRun, SyncRunStatus
 from app.services.snapshots import take_subscription_snapshot
-from tests.fakes.records import jira_cloud_source, make_client, make_query
+from tests.factories import make_client
+from tests.fakes.records import jira_cloud_source, make_query
 
 pytest_plugins = ("tests.fakes.fixtures",)
 
@@ -320,8 +321,8 @@ def test_contract_expiry_job_expires_overdue_active_contracts(app, db_session, j
 
 
 def test_subscription_snapshot_per_client_and_currency_and_rerun_replaces(app, db_session, job_now):
-    acme = make_client(db_session, "Acme Corp")
-    make_client(db_session, "Prospect Ltd").status = ClientStatus.PROSPECT
+    acme = make_client(db_session, "Acme Corp", status=ClientStatus.ACTIVE)
+    make_client(db_session, "Prospect Ltd", status=ClientStatus.PROSPECT)
     today = job_now.date()
     db_session.add_all(
         [

@@ -16,12 +16,12 @@ from app.services.secrets import MASK, SecretsUnavailable, decrypt_secrets
 from app.services.sync.data_sources import masked_credentials, set_credentials
 from app.services.sync.runs import run_query
 from app.services.sync.runs import test_connection as check_connection
+from tests.factories import make_client
 from tests.fakes import grafana, jira
 from tests.fakes.records import (
     FRAME_MAPPINGS,
     grafana_source,
     jira_cloud_source,
-    make_client,
     make_query,
     make_source,
     map_client,

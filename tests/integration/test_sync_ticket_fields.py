@@ -16,7 +16,7 @@ from app.integrations.mapping import TARGET_FIELDS, FieldSpec
 from app.models.integrations import QueryTarget
 from app.models.metrics import TicketSource, TicketSummary
 from app.services.sync.ingestion import UpsertCounts, upsert_tickets
-from tests.fakes.records import make_client
+from tests.factories import make_client
 
 TICKET_FIELDS = TARGET_FIELDS[QueryTarget.TICKET_SUMMARY]
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

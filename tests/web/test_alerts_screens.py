@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from app.models.alerts import AlertKind, AlertRecipient
 from tests.conftest import ROLE_USERS, csrf_token
-from tests.integration.alerts_support import TODAY, make_failing_query, owned_client
-from tests.integration.rules_factories import make_contract
+from tests.factories import make_contract, make_failing_query, owned_client
+from tests.integration.alerts_support import TODAY
 
 ROLES = tuple(ROLE_USERS)
 COUNT_RE = re.compile(r'id="alert-count"[^>]*>(\d+)<')

@@ -12,13 +12,13 @@ import pytest
 from app.models.licensing import ClientLicense
 from tests.conftest import ROLE_USERS
 from tests.web.auth_helpers import api_token, bearer
-from tests.web.screen_world import build_world
 
 
 @pytest.fixture
-def world(app, db_connection) -> dict[str, str]:
-    ids = build_world(app)
+def world(app, world) -> dict[str, str]:
     from app.extensions import db
+
+    ids = dict(world)
 
     with app.app_context():  # a second license, for the client nobody is assigned to
         db.session.add(
@@ -55,7 +55,7 @@ def test_count_of_a_full_page_counts_past_it(client, world):
 
 
 def test_a_later_page_lists_the_same_rows_in_the_same_order_with_their_labels(app, client, world):
-    from tests.web.test_screens_lists import add_clients_with_transactions
+    from tests.factories import add_clients_with_transactions
 
     add_clients_with_transactions(app, 7)
     headers = bearer(api_token(client, ROLE_USERS["Admin"]))

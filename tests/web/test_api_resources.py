@@ -12,13 +12,8 @@ from openapi_spec_validator import validate
 from app.models.clients import Client
 from app.models.contracts import Contract, ContractStatus
 from tests.conftest import ROLE_USERS, csrf_token
+from tests.factories import count, fetch
 from tests.web.auth_helpers import api_token, bearer
-from tests.web.screen_world import build_world, count, fetch
-
-
-@pytest.fixture
-def world(app, db_connection) -> dict[str, str]:
-    return build_world(app)
 
 
 @pytest.fixture
@@ -319,7 +314,7 @@ def test_api_lists_run_a_constant_number_of_queries(app, api, world):
     from sqlalchemy import event
 
     from app.extensions import db
-    from tests.web.test_screens_lists import add_clients_with_transactions
+    from tests.factories import add_clients_with_transactions
 
     add_clients_with_transactions(app, 30)
     admin = api()

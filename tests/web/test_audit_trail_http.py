@@ -191,10 +191,7 @@ def test_a_secret_never_reaches_the_history_page(app, admin_client, db_connectio
     assert "tok-very-secret-123" not in page and token not in page
 
 
-def test_a_screen_without_audit_shows_no_history_tab(app, admin_client):
-    from tests.web.screen_world import build_world
-
-    world = build_world(app)
+def test_a_screen_without_audit_shows_no_history_tab(admin_client, world):
     page = admin_client.get(f"/slametricview/show/{world['sla']}").get_data(as_text=True)
     assert 'href="#History"' not in page
 

@@ -25,7 +25,6 @@ from app.web.input_guards import MAX_JSON_DEPTH
 from app.web.rest import MsspModelRestApi
 from tests.conftest import ROLE_USERS, csrf_token
 from tests.web.auth_helpers import api_token, bearer
-from tests.web.screen_world import build_world
 
 #: A record of the world for each resource the matrix edits.
 WORLD_RECORD = {
@@ -45,11 +44,6 @@ WORLD_RECORD = {
     "service_metric": "metric",
     "custom_field": "custom_field",
 }
-
-
-@pytest.fixture
-def world(app, db_connection) -> dict[str, str]:
-    return build_world(app)
 
 
 @pytest.fixture

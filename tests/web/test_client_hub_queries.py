@@ -6,16 +6,9 @@ import datetime as dt
 import re
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import event
 
 from app.models.finance import FinancialTransaction, TransactionType
-from tests.web.screen_world import build_world
-
-
-@pytest.fixture
-def world(app, db_connection) -> dict[str, str]:
-    return build_world(app)
 
 
 def add_transactions(app, client_id: str, how_many: int) -> None:

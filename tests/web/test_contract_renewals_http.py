@@ -15,8 +15,8 @@ from app.models.catalog import DeliveryModel, Service, ServiceCategory
 from app.models.clients import Client
 from app.models.contracts import Contract, ContractStatus, ServiceScope
 from tests.conftest import csrf_token
-from tests.web.test_rules_http import api, value_of  # noqa: F401  (fixture)
-from tests.web.test_screens_bad_input import form_values
+from tests.web.html import form_values
+from tests.web.test_rules_http import value_of
 
 
 @pytest.fixture

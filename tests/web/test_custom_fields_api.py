@@ -10,8 +10,7 @@ from app.models.custom_fields import CustomFieldEntity, CustomFieldType
 from app.services.custom_fields.definitions import entity_models
 from tests.conftest import ROLE_USERS, TEST_PASSWORD
 from tests.web.auth_helpers import user_id
-from tests.web.screen_world import build_world
-from tests.web.test_custom_fields_http import api, define  # noqa: F401  (the `api` fixture)
+from tests.web.test_custom_fields_http import define
 from tests.web.test_custom_fields_users import engineer_role_id, stored_user_values
 
 E, T = CustomFieldEntity, CustomFieldType
@@ -36,11 +35,10 @@ def test_every_entity_with_custom_fields_has_a_resource_here():
 
 
 @pytest.fixture
-def valued_world(app, db_connection) -> dict[str, str]:
+def valued_world(app, world) -> dict[str, str]:
     """The screen world with a value of a "ref" field on one record of every entity."""
     from app.extensions import db
 
-    world = build_world(app)
     define(
         app,
         *({"entity_type": entity, "name": "ref", "field_type": T.TEXT} for entity, _ in RESOURCES.values()),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from app.models.custom_fields import CustomFieldType
-from tests.web.test_custom_fields_http import add_client, api, define  # noqa: F401  (the `api` fixture)
+from tests.web.test_custom_fields_http import add_client, define
 
 T = CustomFieldType
 
@@ -57,8 +57,8 @@ def test_a_back_filled_default_shows_in_the_history(app, api, admin_client):  # 
 
 
 def test_a_form_opened_before_a_rename_cannot_save_over_it(app, api, admin_client):  # noqa: F811
+    from tests.web.html import form_values
     from tests.web.test_custom_fields_http import stored_values
-    from tests.web.test_screens_bad_input import form_values
 
     (key,) = define(app, {"name": "po", "field_type": T.TEXT})
     holder = add_client(app, "Stale Holder", po="PO-1")

@@ -14,7 +14,7 @@ from app.models.clients import Client
 from app.models.custom_fields import CustomFieldDefinition, CustomFieldEntity, CustomFieldType
 from tests.conftest import ROLE_USERS, csrf_token
 from tests.web.auth_helpers import api_token, bearer
-from tests.web.test_screens_bad_input import field_error, form_values
+from tests.web.html import field_error, form_values
 
 E, T = CustomFieldEntity, CustomFieldType
 
@@ -61,17 +61,6 @@ def stored_values(app, name: str, *, table: str = "clients", key: str = "company
             ).scalar_one_or_none()
         finally:
             db.session.remove()
-
-
-@pytest.fixture
-def api(app, db_connection):
-    browser = app.test_client()
-    headers = bearer(api_token(browser, ROLE_USERS["Admin"]))
-
-    def call(method: str, url: str, body: dict | None = None):
-        return getattr(browser, method)(url, json=body, headers=headers)
-
-    return call
 
 
 #: type, settings, form input -> stored value, bad form input -> message part, bad API value

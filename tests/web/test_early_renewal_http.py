@@ -19,8 +19,8 @@ from app.models.catalog import DeliveryModel, Service, ServiceCategory
 from app.models.clients import Client
 from app.models.contracts import Contract, ContractStatus, SafStatus, ServiceScope
 from tests.conftest import csrf_token
+from tests.web.html import form_values
 from tests.web.test_rules_http import value_of
-from tests.web.test_screens_bad_input import form_values
 
 TODAY = date.today()
 

@@ -8,15 +8,15 @@ import pytest
 
 from app.models.hardware import AssetType, ClientHardwareAssignment, HardwareAsset
 from tests.conftest import csrf_token
-from tests.web.screen_world import build_world, count, fetch
-from tests.web.test_screens_bad_input import field_error, form_values
+from tests.factories import count, fetch
+from tests.web.html import field_error, form_values
 
 
 @pytest.fixture
-def world(app, db_connection) -> dict[str, str]:
+def world(app, world) -> dict[str, str]:
     from app.extensions import db
 
-    ids = build_world(app)
+    ids = dict(world)
     with app.app_context():
         spare = HardwareAsset(
             asset_tag="SPARE-7", serial_number="SPARE-SN-7", device_name="Spare switch",

@@ -13,6 +13,7 @@ import pytest
 from app.models.clients import Client
 from app.models.licensing import ClientLicense, ClientLicenseStatus, LicensePool, LicenseType
 from tests.conftest import ROLE_USERS
+from tests.web.html import row_of
 
 
 @pytest.fixture
@@ -42,14 +43,6 @@ def pools(app, db_connection) -> dict[str, str]:
         ids = {"used": str(used.id), "empty": str(empty.id)}
         db.session.remove()
     return ids
-
-
-def row_of(page: str, product: str) -> list[str]:
-    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", page, re.S):
-        if product in row:
-            cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
-            return [re.sub(r"<[^>]+>|\s+", " ", cell).strip() for cell in cells]
-    raise AssertionError(f"{product} is not listed")
 
 
 def test_the_list_shows_each_pools_usage(pools, engineer_client):

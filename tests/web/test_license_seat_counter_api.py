@@ -6,8 +6,6 @@ import pytest
 
 from app.models.clients import Client
 from app.models.licensing import LicensePool, LicenseType
-from tests.conftest import ROLE_USERS
-from tests.web.auth_helpers import api_token, bearer
 
 
 @pytest.fixture
@@ -27,17 +25,6 @@ def world(app, db_connection) -> dict[str, str]:
         ids = {"client": str(client.id), "edr": str(pools[0].id), "siem": str(pools[1].id)}
         db.session.remove()
     return ids
-
-
-@pytest.fixture
-def api(app, db_connection):
-    browser = app.test_client()
-    headers = bearer(api_token(browser, ROLE_USERS["Admin"]))
-
-    def call(method: str, url: str, body: dict | None = None):
-        return getattr(browser, method)(url, json=body, headers=headers)
-
-    return call
 
 
 def seats(api, pool: str) -> int:

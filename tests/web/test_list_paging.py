@@ -13,16 +13,11 @@ from sqlalchemy import event
 
 from app.models.clients import Client
 from app.models.finance import FinancialTransaction, TransactionType
-from tests.web.screen_world import build_world
-from tests.web.test_screens_lists import add_clients_with_transactions, cells
+from tests.factories import add_clients_with_transactions
+from tests.web.html import cells
 
 CAP = 3
 HINT = "Lists page through their first 3 rows only"
-
-
-@pytest.fixture
-def world(app, db_connection) -> dict[str, str]:
-    return build_world(app)
 
 
 @pytest.fixture

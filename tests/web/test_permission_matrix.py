@@ -13,7 +13,6 @@ import pytest
 
 from tests.conftest import ROLE_USERS, csrf_token
 from tests.web.auth_helpers import api_token, bearer
-from tests.web.screen_world import build_world
 
 ADMIN, MANAGER, ACCOUNT_MANAGER, ENGINEER = "Admin", "Manager", "Account Manager", "Engineer"
 ROLES = (ADMIN, MANAGER, ACCOUNT_MANAGER, ENGINEER)
@@ -74,11 +73,6 @@ RESOURCES = {
 
 def expected(group: str, role: str, op: str) -> bool:
     return op in TABLE[group][role]
-
-
-@pytest.fixture
-def world(app, db_connection) -> dict[str, str]:
-    return build_world(app)
 
 
 def screen_request(browser, base: str, op: str, key: str, token: str | None):

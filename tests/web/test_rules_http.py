@@ -8,7 +8,6 @@ from decimal import Decimal
 
 import pytest
 from markupsafe import escape
-from sqlalchemy import func, select
 
 from app.models.catalog import DeliveryModel, Service, ServiceCategory
 from app.models.clients import Client
@@ -16,8 +15,8 @@ from app.models.contracts import Contract, ContractStatus, SafStatus, ServiceSco
 from app.models.finance import FinancialTransaction
 from app.models.hardware import AssetStatus, AssetType, ClientHardwareAssignment, HardwareAsset
 from app.models.licensing import ClientLicense, LicensePool, LicenseType
-from tests.conftest import ROLE_USERS, csrf_token
-from tests.web.auth_helpers import api_token, bearer
+from tests.conftest import csrf_token
+from tests.factories import count
 
 TEMPLATE = {
     "parameters": [
@@ -71,16 +70,6 @@ def world(app, db_connection) -> dict:
     return ids
 
 
-def rows(app, model, *conditions) -> int:
-    from app.extensions import db
-
-    with app.app_context():
-        try:
-            return db.session.scalar(select(func.count()).select_from(model).where(*conditions))
-        finally:
-            db.session.remove()
-
-
 def value_of(app, model, key, attribute):
     from app.extensions import db
 
@@ -89,17 +78,6 @@ def value_of(app, model, key, attribute):
             return getattr(db.session.get(model, key), attribute)
         finally:
             db.session.remove()
-
-
-@pytest.fixture
-def api(app, db_connection):
-    browser = app.test_client()
-    headers = bearer(api_token(browser, ROLE_USERS["Admin"]))
-
-    def call(method: str, url: str, body: dict):
-        return getattr(browser, method)(url, json=body, headers=headers)
-
-    return call
 
 
 # --- API: 422 {"message", "field"} and nothing saved -----------------------------------------
@@ -114,7 +92,7 @@ def test_api_refuses_seats_beyond_the_pool(app, world, api):
     assert response.status_code == 422, response.get_json()
     assert response.get_json()["field"] == "assigned_seats"
     assert "has 2 free seat(s) of 2; 3 requested" in response.get_json()["message"]
-    assert rows(app, ClientLicense, ClientLicense.client_id == world["client"]) == 0
+    assert count(app, ClientLicense, ClientLicense.client_id == world["client"]) == 0
 
 
 def test_api_refuses_scope_details_against_the_template(app, world, api):
@@ -129,7 +107,7 @@ def test_api_refuses_scope_details_against_the_template(app, world, api):
     )
     assert response.status_code == 422, response.get_json()
     assert response.get_json() == {"message": "Retention must be at least 30.", "field": "scope_details"}
-    assert rows(app, ServiceScope, ServiceScope.contract_id == world["contract"]) == 1
+    assert count(app, ServiceScope, ServiceScope.contract_id == world["contract"]) == 1
 
 
 def test_api_refuses_a_saf_move_outside_the_workflow(app, world, api):
@@ -150,7 +128,8 @@ def test_api_refuses_assigning_a_retired_asset(app, world, api):
     assert response.get_json()["field"] == "hardware_asset"
     assert "is retired and cannot be assigned" in response.get_json()["message"]
     assert (
-        rows(app, ClientHardwareAssignment, ClientHardwareAssignment.hardware_asset_id == world["asset"]) == 0
+        count(app, ClientHardwareAssignment, ClientHardwareAssignment.hardware_asset_id == world["asset"])
+        == 0
     )
 
 
@@ -167,7 +146,7 @@ def test_api_refuses_an_unlinked_revenue(app, world, api):
     )
     assert response.status_code == 422, response.get_json()
     assert response.get_json()["field"] == "client"
-    assert rows(app, FinancialTransaction) == 0
+    assert count(app, FinancialTransaction) == 0
 
 
 def test_api_refuses_contract_dates_in_the_wrong_order(app, world, api):
@@ -187,7 +166,7 @@ def test_api_refuses_contract_dates_in_the_wrong_order(app, world, api):
         "message": "The end date must be after the start date.",
         "field": "end_date",
     }
-    assert rows(app, Contract, Contract.contract_name == "Backwards") == 0
+    assert count(app, Contract, Contract.contract_name == "Backwards") == 0
 
 
 # --- UI: the form comes back with the message on the field -----------------------------------
@@ -209,7 +188,7 @@ def test_ui_refuses_seats_beyond_the_pool_on_the_form(app, world, admin_client):
     html = response.get_data(as_text=True)
     assert response.status_code in (200, 422), html[:500]
     assert str(escape("has 2 free seat(s) of 2; 3 requested")) in html
-    assert rows(app, ClientLicense, ClientLicense.client_id == world["client"]) == 0
+    assert count(app, ClientLicense, ClientLicense.client_id == world["client"]) == 0
 
 
 def test_ui_refuses_a_contract_ending_before_it_starts(app, world, admin_client):

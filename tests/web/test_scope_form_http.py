@@ -13,8 +13,9 @@ from app.models.catalog import DeliveryModel, Service, ServiceCategory
 from app.models.clients import Client
 from app.models.contracts import Contract, ContractStatus, ServiceScope
 from tests.conftest import csrf_token
-from tests.web.test_rules_http import api, rows, value_of  # noqa: F401  (fixture)
-from tests.web.test_screens_bad_input import form_values
+from tests.factories import count
+from tests.web.html import form_values
+from tests.web.test_rules_http import value_of
 
 TEMPLATE = {
     "parameters": [
@@ -216,7 +217,7 @@ def test_the_api_checks_scope_details_the_same_way(app, world, api):  # noqa: F8
     assert "Coverage must be one of: 8x5, 24x7." in refused.get_json()["message"]
     not_an_object = api("post", "/api/v1/service_scope/", {**body, "scope_details": "retention_days=90"})
     assert not_an_object.status_code == 422 and not_an_object.get_json()["field"] == "scope_details"
-    assert rows(app, ServiceScope, ServiceScope.contract_id == world["contract"]) == 1
+    assert count(app, ServiceScope, ServiceScope.contract_id == world["contract"]) == 1
 
     created = api("post", "/api/v1/service_scope/", {**body, "scope_details": {"retention_days": 60}})
     assert created.status_code == 201, created.get_json()

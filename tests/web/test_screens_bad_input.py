@@ -3,7 +3,6 @@ keeps what the person typed, and leaves the data unchanged."""
 
 from __future__ import annotations
 
-import re
 import uuid
 
 import pytest
@@ -13,53 +12,8 @@ from app.models.clients import Client, ClientStatus
 from app.models.contracts import Contract, ContractStatus
 from app.models.team import ClientTeamAssignment
 from tests.conftest import ROLE_USERS, csrf_token
-from tests.web.screen_world import build_world, count, fetch
-
-
-@pytest.fixture
-def world(app, db_connection) -> dict[str, str]:
-    return build_world(app)
-
-
-def form_values(page: str) -> dict[str, str]:
-    """The current values of a rendered form's inputs, textareas and selected options."""
-    values: dict[str, str] = {}
-    for match in re.finditer(r"<input([^>]*)>", page):
-        attributes = match.group(1)
-        name = re.search(r'name="([^"]+)"', attributes)
-        if not name:
-            continue
-        value = re.search(r'value="([^"]*)"', attributes)
-        if 'type="checkbox"' in attributes:
-            if "checked" in attributes:
-                values[name.group(1)] = "y"
-            continue
-        values[name.group(1)] = _unescape(value.group(1)) if value else ""
-    for match in re.finditer(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', page, re.S):
-        values[match.group(1)] = _unescape(match.group(2))
-    for match in re.finditer(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
-        options = re.findall(r"<option([^>]*)>", match.group(2))
-        chosen = [o for o in options if re.search(r"\bselected\b", o)]
-        value = re.search(r'value="([^"]*)"', chosen[0]) if chosen else None
-        values[match.group(1)] = _unescape(value.group(1)) if value else ""
-    return values
-
-
-def _unescape(text: str) -> str:
-    import html
-
-    return html.unescape(text)
-
-
-def field_error(page: str, field: str) -> str:
-    """The error text rendered under one form field ("" when there is none)."""
-    start = page.find(f'name="{field}"')
-    assert start != -1, f"no field {field} in the page"
-    end = page.find("</tr>", start)
-    block = page[start:end]
-    match = re.search(r'<div class="alert alert-danger">(.*?)</div>', block, re.S)
-    return re.sub(r"\s+", " ", match.group(1)).strip() if match else ""
-
+from tests.factories import count, fetch
+from tests.web.html import field_error, form_values
 
 # --- a duplicate unique value is an error on its field, the input kept ---------------------
 

@@ -7,17 +7,8 @@ import datetime as dt
 import io
 from decimal import Decimal
 
-import pytest
-
 from app.models.clients import Client, ClientStatus
 from app.models.finance import FinancialTransaction, TransactionType
-from app.web.csv_export import cell
-from tests.web.screen_world import build_world
-
-
-@pytest.fixture
-def world(app, db_connection) -> dict[str, str]:
-    return build_world(app)
 
 
 def read_csv(response) -> list[list[str]]:
@@ -132,24 +123,6 @@ def test_export_needs_read_access(engineer_client, world):
 def test_a_bad_filter_value_is_a_400_not_a_500(admin_client, world):
     response = admin_client.get("/contractview/export/?_flt_0_status=no-such-status")
     assert response.status_code == 400
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("=1+1", "'=1+1"),
-        ("+1", "'+1"),
-        ("-1", "'-1"),
-        ("@x", "'@x"),
-        ("\tx", "'\tx"),
-        ("\rx", "'\rx"),
-        ("plain", "plain"),
-        ("", ""),
-        (None, ""),
-    ],
-)
-def test_cells_that_start_a_formula_are_escaped(value, expected):
-    assert cell(value) == expected
 
 
 def test_big_exports_are_read_in_batches_without_gaps_or_repeats(app, admin_client, world, monkeypatch):

@@ -4,51 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal
 
-import pytest
 from sqlalchemy import event
 
 from app.models.clients import Client
-from app.models.finance import FinancialTransaction, TransactionType
-from tests.web.screen_world import build_world
+from tests.factories import add_clients_with_transactions
+from tests.web.html import cells
 
 PAGE_LIMIT = 300_000
-
-
-@pytest.fixture
-def world(app, db_connection) -> dict[str, str]:
-    return build_world(app)
-
-
-def add_clients_with_transactions(app, how_many: int) -> None:
-    from app.extensions import db
-
-    with app.app_context():
-        for n in range(how_many):
-            client = Client(company_name=f"Bulk Client {n:03d}")
-            db.session.add(client)
-            db.session.add(
-                FinancialTransaction(
-                    transaction_type=TransactionType.REVENUE_ONE_OFF,
-                    amount=Decimal(1000 + n),
-                    currency="USD",
-                    transaction_date=dt.date(2026, 4, 1),
-                    client=client,
-                    description=f"Bulk {n}",
-                )
-            )
-        db.session.commit()
-        db.session.remove()
-
-
-def cells(html: str) -> str:
-    """The list table's text, one row per line."""
-    table = html[html.index('<table class="table table-bordered table-hover">') :]
-    table = table[: table.index("</table>")]
-    table = re.sub(r"<script.*?</script>", "", table, flags=re.S)
-    rows = re.split(r"<tr[^>]*>", table)
-    return "\n".join(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip() for row in rows)
 
 
 def test_lists_format_money_dates_and_enums(admin_client, world):
@@ -262,7 +225,7 @@ def test_managers_see_every_transaction(manager_client, world):
 def test_adding_from_a_hub_tab_fills_in_the_client(app, account_manager_client, world):
     from app.models.contracts import Contract
     from tests.conftest import csrf_token
-    from tests.web.screen_world import count
+    from tests.factories import count
 
     hub = account_manager_client.get(f"/clientview/show/{world['client']}").get_data(as_text=True)
     add_url = f"/contractview/add?_flt_0_client={world['client']}"

@@ -12,15 +12,10 @@ import pytest
 
 from app.models.clients import Client
 from tests.conftest import csrf_token
-from tests.web.screen_world import build_world, fetch
-from tests.web.test_screens_bad_input import form_values
+from tests.factories import fetch
+from tests.web.html import form_values
 
 SHOW_URL = re.compile(r"/clientview/show/([0-9a-f-]{36})$")
-
-
-@pytest.fixture
-def world(app, db_connection) -> dict[str, str]:
-    return build_world(app)
 
 
 def add_client(browser, name: str):

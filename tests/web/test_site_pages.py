@@ -84,11 +84,10 @@ def test_api_paths_keep_json_for_404(admin_client):
 # --- 403 -----------------------------------------------------------------------------------
 
 
-def test_a_refused_action_gets_the_not_allowed_page(app, db_connection, manager_client):
+def test_a_refused_action_gets_the_not_allowed_page(app, world, manager_client):
     from tests.conftest import csrf_token
-    from tests.web.screen_world import build_world
 
-    contract = build_world(app)["contract"]
+    contract = world["contract"]
     token = csrf_token(manager_client.get("/resetmypassword/form").get_data(as_text=True))
     response = manager_client.post(f"/contractview/action/terminate/{contract}", data={"csrf_token": token})
     assert response.status_code == 403

@@ -10,7 +10,7 @@ import pytest
 from app.models.clients import Client
 from tests.conftest import ROLE_USERS
 from tests.web.auth_helpers import api_token, bearer
-from tests.web.test_screens_lists import cells
+from tests.web.html import cells
 
 NAMES = ("Save 50% Ltd", "Save 500 Ltd", "a_b Systems", "axb Systems", "Back\\slash plc", "Backslash plc")
 
