@@ -59,6 +59,9 @@ def env_int(name: str, default: int | None) -> int | None:
 #: Flask-AppBuilder's AUTH_TYPE values (flask_appbuilder.const) by the names the environment uses.
 AUTH_TYPES = {"db": 1, "ldap": 2}
 
+#: AUTH_TYPE value for single sign-on (OpenID Connect, app.security.oidc).
+SSO_AUTH_TYPE = "oidc"
+
 #: Host names always accepted in the Host header: health checks and the local CLI use them.
 LOCAL_HOSTS = ("localhost", "127.0.0.1")
 
@@ -89,6 +92,13 @@ LDAP_BOOL_SETTINGS = (
     "AUTH_USER_REGISTRATION",
     "AUTH_ROLES_SYNC_AT_LOGIN",
 )
+
+
+def _role_names_ok(roles: object) -> bool:
+    """A role name, or a non-empty list of them (a value of MSSP_OIDC_ROLE_MAP)."""
+    if isinstance(roles, str):
+        return bool(roles.strip())
+    return isinstance(roles, list) and bool(roles) and all(isinstance(r, str) and r.strip() for r in roles)
 
 
 class BaseConfig:
@@ -270,11 +280,15 @@ class BaseConfig:
 
     def _read_authentication(self) -> None:
         auth_type = (os.environ.get("AUTH_TYPE") or "db").strip().lower()
-        if auth_type not in AUTH_TYPES:
+        if auth_type not in AUTH_TYPES and auth_type != SSO_AUTH_TYPE:
             raise ConfigurationError(
-                f"AUTH_TYPE={auth_type!r} is not supported; use one of: {', '.join(AUTH_TYPES)}."
+                f"AUTH_TYPE={auth_type!r} is not supported; use one of: "
+                f"{', '.join([*AUTH_TYPES, SSO_AUTH_TYPE])}."
             )
-        self.AUTH_TYPE = AUTH_TYPES[auth_type]
+        # oidc: single sign-on, with FAB's password login kept for break-glass admins only.
+        self.AUTH_TYPE = AUTH_TYPES["db"] if auth_type == SSO_AUTH_TYPE else AUTH_TYPES[auth_type]
+        self.MSSP_SSO_ONLY = auth_type == SSO_AUTH_TYPE
+        self._read_oidc()
         for name in LDAP_STRING_SETTINGS:
             if os.environ.get(name):
                 setattr(self, name, os.environ[name])
@@ -290,8 +304,47 @@ class BaseConfig:
                     '["Admin"]}.'
                 ) from None
 
+    def _read_oidc(self) -> None:
+        """OpenID Connect sign-in (docs/authentication.md); off unless MSSP_OIDC_ISSUER is set."""
+        self.MSSP_OIDC_ISSUER = (os.environ.get("MSSP_OIDC_ISSUER") or "").strip() or None
+        self.MSSP_OIDC_DISCOVERY_URL = (os.environ.get("MSSP_OIDC_DISCOVERY_URL") or "").strip() or None
+        self.MSSP_OIDC_CLIENT_ID = os.environ.get("MSSP_OIDC_CLIENT_ID") or None
+        self.MSSP_OIDC_CLIENT_SECRET = os.environ.get("MSSP_OIDC_CLIENT_SECRET") or None
+        self.MSSP_OIDC_SCOPES = os.environ.get("MSSP_OIDC_SCOPES") or "openid email profile"
+        self.MSSP_OIDC_GROUPS_CLAIM = os.environ.get("MSSP_OIDC_GROUPS_CLAIM") or "groups"
+        self.MSSP_OIDC_EMAIL_CLAIM = os.environ.get("MSSP_OIDC_EMAIL_CLAIM") or "email"
+        self.MSSP_OIDC_REQUIRE_VERIFIED_EMAIL = env_bool("MSSP_OIDC_REQUIRE_VERIFIED_EMAIL", True)
+        self.MSSP_OIDC_PROVIDER_NAME = os.environ.get("MSSP_OIDC_PROVIDER_NAME") or "single sign-on"
+        self.MSSP_OIDC_TIMEOUT_SECONDS = env_number("MSSP_OIDC_TIMEOUT_SECONDS", 10)
+        raw_map = os.environ.get("MSSP_OIDC_ROLE_MAP")
+        try:
+            self.MSSP_OIDC_ROLE_MAP = json.loads(raw_map) if raw_map else {}
+        except ValueError:
+            raise ConfigurationError(
+                'MSSP_OIDC_ROLE_MAP must be JSON, e.g. {"soc-managers": "Manager"}.'
+            ) from None
+
+    def _validate_oidc(self) -> None:
+        if self.MSSP_SSO_ONLY and not self.MSSP_OIDC_ISSUER:
+            raise ConfigurationError("AUTH_TYPE=oidc needs MSSP_OIDC_ISSUER (the provider's issuer URL).")
+        if not self.MSSP_OIDC_ISSUER:
+            return
+        needed = ("MSSP_OIDC_CLIENT_ID", "MSSP_OIDC_CLIENT_SECRET")
+        missing = [name for name in needed if not getattr(self, name)]
+        if missing:
+            raise ConfigurationError(f"Single sign-on needs {' and '.join(missing)}.")
+        role_map = self.MSSP_OIDC_ROLE_MAP
+        if not isinstance(role_map, dict) or not role_map or not all(
+            map(_role_names_ok, role_map.values())
+        ):
+            raise ConfigurationError(
+                'MSSP_OIDC_ROLE_MAP must map groups to role names, e.g. {"soc-managers": "Manager", '
+                '"mssp-admins": ["Admin"]}; nobody is given a role without it.'
+            )
+
     def validate(self) -> None:
         """Raise ConfigurationError when a setting makes this environment unsafe."""
+        self._validate_oidc()
         if self.AUTH_TYPE == AUTH_TYPES["ldap"] and not getattr(self, "AUTH_LDAP_SERVER", None):
             raise ConfigurationError(
                 "AUTH_TYPE=ldap needs AUTH_LDAP_SERVER (e.g. ldaps://ldap.example.com:636)."

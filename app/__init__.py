@@ -84,16 +84,19 @@ def init_security(app: Flask) -> None:
 
 
 def init_web_security(app: Flask) -> None:
-    """What FAB leaves to us: session limits, request and input guards, headers, 429s, audit hooks."""
+    """What FAB leaves to us: session limits, single sign-on, request and input guards, headers,
+    429s, audit hooks."""
     from app.request_info import init_request_ids
     from app.security.audit_hooks import init_audit_hooks
     from app.security.headers import init_security_headers
+    from app.security.oidc import init_oidc
     from app.security.rate_limits import init_rate_limit_responses
     from app.security.request_guards import init_request_guards
     from app.security.sessions import init_sessions
     from app.web.input_guards import init_input_guards
 
     init_sessions(app)
+    init_oidc(app)
     init_request_guards(app)
     init_input_guards(app)
     init_request_ids(app)

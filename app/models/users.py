@@ -13,7 +13,18 @@ import uuid
 from datetime import datetime
 
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import Boolean, CheckConstraint, DateTime, Integer, SmallInteger, Uuid, event, func, text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Integer,
+    SmallInteger,
+    String,
+    Uuid,
+    event,
+    func,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -24,6 +35,8 @@ from app.models.types import custom_field_data_index, str_enum
 class AuthProvider(enum.Enum):
     LOCAL = "local"
     LDAP = "ldap"
+    #: Created or linked by a single sign-on (app.services.accounts.sso); no usable password.
+    OIDC = "oidc"
 
 
 class MsspUser(CustomFieldDataMixin, User):
@@ -48,6 +61,8 @@ class MsspUser(CustomFieldDataMixin, User):
         default=AuthProvider.LOCAL,
         server_default=AuthProvider.LOCAL.value,
     )
+    #: The OpenID provider's subject (`sub`) of a single sign-on account: its stable identity.
+    oidc_subject: Mapped[str | None] = mapped_column(String(255), nullable=True, unique=True)
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )

@@ -30,6 +30,7 @@ from app.security.api_tokens import authenticate_request as authenticate_token_r
 from app.security.api_tokens import token_allows
 from app.security.cached_access import CachedAccessMixin
 from app.security.fab_apis import GroupApi, PermissionApi, PermissionViewMenuApi, RoleApi, ViewMenuApi
+from app.security.oidc import SsoView, oidc_enabled
 from app.security.rate_limits import apply_login_rate_limit
 from app.security.sessions import (
     credentials_changed_since,
@@ -115,6 +116,8 @@ class MsspSecurityManager(CachedAccessMixin, SecurityManager):
             super().register_views()
         finally:
             config["FAB_API_KEY_ENABLED"] = api_keys
+        if oidc_enabled():
+            self.appbuilder.add_view_no_menu(SsoView)
         login_blueprints = [self.auth_view.blueprint] + [
             view.blueprint for view in self.appbuilder.baseviews if isinstance(view, self.security_api)
         ]
@@ -214,11 +217,24 @@ class MsspSecurityManager(CachedAccessMixin, SecurityManager):
         if not passwords.verify_password(user.password, password, method):
             self.update_user_auth_stat(user, False)
             return None
+        if current_app.config.get("MSSP_SSO_ONLY") and not self._break_glass(user):
+            login_security.register_refused_login(
+                user, username, reason="password sign-in is for break-glass admins only (AUTH_TYPE=oidc)"
+            )
+            self.session.commit()
+            return None
         if passwords.needs_rehash(user.password, method):
             user.password = passwords.hash_password(password, method)
             log.info("password hash of %s upgraded to %s", user.email, method)
         self.update_user_auth_stat(user, True)
         return user
+
+    @staticmethod
+    def _break_glass(user: MsspUser) -> bool:
+        """A local account holding the Admin role: signs in with its password when SSO is down."""
+        return user.auth_provider == AuthProvider.LOCAL and any(
+            role.name == current_app.config["AUTH_ROLE_ADMIN"] for role in user.roles
+        )
 
     def auth_user_ldap(self, username, password):
         """LDAP login (people type their email: set AUTH_LDAP_UID_FIELD=mail), with our lock."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, g, redirect, request, url_for
+from flask import abort, current_app, flash, g, redirect, request, session, url_for
 from flask_appbuilder.actions import action
 from flask_appbuilder.security import views as fab_views
 from flask_appbuilder.security.decorators import has_access, no_cache
@@ -19,6 +19,7 @@ from flask_login import login_user
 
 from app.errors import ValidationFailed
 from app.security.forms import confirm_password_field, password_field, reset_password_form
+from app.security.oidc import SSO_SESSION_KEY, end_session_url
 from app.security.redirects import safe_next_path
 from app.security.sessions import restamp_session
 from app.services.accounts import login_security, passwords
@@ -76,7 +77,16 @@ class SafeLoginMixin:
         CSRFProtect): a link, an <img> or a prefetch from another site cannot sign anyone out.
         GET shows a page asking to confirm."""
         if request.method == "POST":
-            return super().logout()
+            # Read before the session is cleared: a single sign-on session is offered the
+            # provider's own sign-out too (app.security.oidc).
+            provider_logout = end_session_url() if session.get(SSO_SESSION_KEY) else None
+            response = super().logout()
+            if provider_logout:
+                return self.render_template(
+                    "security/signed_out.html", title="Signed out", appbuilder=self.appbuilder,
+                    end_session_url=provider_logout,
+                )
+            return response
         if g.user is None or not g.user.is_authenticated:
             return redirect(self.appbuilder.get_url_for_login)
         return self.render_template(
