@@ -25,6 +25,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "app.models.alerts",
     "app.models.api_tokens",
     "app.models.reconciliation",
+    "app.models.reports",
     # Derived tables (and the indexes the rollup refresh needs on the tables above).
     "app.dashboards.models",
 )

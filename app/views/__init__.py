@@ -23,6 +23,7 @@ def register_views(app: Flask, appbuilder: AppBuilder) -> None:
     from app.views.dashboards import register_dashboard_views
     from app.views.health import health_blueprint
     from app.views.integrations import register_integration_views
+    from app.views.reports import register_report_views
     from app.views.site import site_blueprint
     from app.web.error_handlers import register_error_handlers
     from app.web.permissions import install_template_filters
@@ -40,6 +41,7 @@ def register_views(app: Flask, appbuilder: AppBuilder) -> None:
     register_alert_views(app, appbuilder)
     register_audit_views(appbuilder)
     register_api_token_views(appbuilder)
+    register_report_views(appbuilder)
     finish_menu(appbuilder)
 
 

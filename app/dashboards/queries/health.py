@@ -168,3 +168,61 @@ def latest_values(
         {"client": id_or_none(client_id), "service": id_or_none(service_id), "fresh_since": now - FRESH_FOR},
     )
     return [LatestValue(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class PeriodHealth:
+    """One (service, metric) of one client over a range: average, min, max, last value, points."""
+
+    service_id: uuid.UUID
+    service_name: str
+    metric_name: str
+    unit: str
+    average: float
+    minimum: float
+    maximum: float
+    last_value: float
+    last_at: datetime
+    points: int
+
+    def as_latest(self) -> LatestValue:
+        """The gauge row `latest_values_figure` draws: the range's average, its min and max."""
+        return LatestValue(
+            self.service_id,
+            self.service_name,
+            self.metric_name,
+            self.unit,
+            self.average,
+            self.minimum,
+            self.maximum,
+            1,
+            self.last_at,
+        )
+
+
+def health_over_range(session: Session, filters: DashboardFilters) -> list[PeriodHealth]:
+    """Per service and metric over the range's raw points (one client): the figures a report shows."""
+    rows = run(
+        session,
+        f"""
+        SELECT m.service_id, v.name, m.metric_name, max(coalesce(m.unit, '')),
+               round(avg(m.value)::numeric, 3)::float8, min(m.value), max(m.value),
+               (array_agg(m.value ORDER BY m."timestamp" DESC))[1], max(m."timestamp"), count(*)
+        FROM service_performance_metrics m JOIN services v ON v.id = m.service_id
+        {
+            where(
+                'm."timestamp" >= :start AND m."timestamp" < :end',
+                "m.client_id = CAST(:client AS uuid)" if filters.client_id else None,
+                "m.service_id = CAST(:service AS uuid)" if filters.service_id else None,
+            )
+        }
+        GROUP BY m.service_id, v.name, m.metric_name
+        ORDER BY v.name, m.metric_name""",
+        {
+            "start": filters.start,
+            "end": filters.end,
+            "client": id_or_none(filters.client_id),
+            "service": id_or_none(filters.service_id),
+        },
+    )
+    return [PeriodHealth(*row) for row in rows]

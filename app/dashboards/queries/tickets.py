@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
@@ -119,3 +120,99 @@ def backlog_by_client(session: Session, limit: int = 15) -> list[ClientBacklog]:
         {"limit": limit},
     )
     return [ClientBacklog(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class TicketTotals:
+    """Tickets of the exact range (not whole weeks): opened in it, resolved in it, opened and breached."""
+
+    opened: int
+    resolved: int
+    breached: int
+
+
+@dataclass(frozen=True)
+class PriorityTimes:
+    """Per priority, the tickets opened in the range: counts and median minutes against their targets."""
+
+    priority: str
+    opened: int
+    resolved: int
+    median_response_minutes: Decimal | None
+    median_response_target_minutes: Decimal | None
+    responded_in_time: int
+    median_resolution_minutes: Decimal | None
+    median_resolution_target_minutes: Decimal | None
+    resolved_in_time: int
+
+
+def _range_params(filters: DashboardFilters) -> dict:
+    return {"start": filters.start, "end": filters.end, "client": id_or_none(filters.client_id)}
+
+
+def ticket_totals(session: Session, filters: DashboardFilters) -> TicketTotals:
+    """Opened, resolved and opened-and-breached tickets within the range's days."""
+    client = "AND client_id = CAST(:client AS uuid)" if filters.client_id else ""
+    row = run(
+        session,
+        f"""
+        SELECT (SELECT count(*) FROM ticket_summaries
+                WHERE opened_at >= :start AND opened_at < :end {client}),
+               (SELECT count(*) FROM ticket_summaries
+                WHERE resolved_at >= :start AND resolved_at < :end {client}),
+               (SELECT count(*) FROM ticket_summaries
+                WHERE opened_at >= :start AND opened_at < :end AND is_sla_breached {client})""",
+        _range_params(filters),
+    )[0]
+    return TicketTotals(*row)
+
+
+def tickets_opened_by_priority_status(session: Session, filters: DashboardFilters) -> list[TicketCount]:
+    """Tickets opened within the range, per priority and (current) status."""
+    rows = run(
+        session,
+        f"""
+        SELECT priority, status, count(*) FROM ticket_summaries
+        {
+            where(
+                "opened_at >= :start AND opened_at < :end",
+                "client_id = CAST(:client AS uuid)" if filters.client_id else None,
+            )
+        }
+        GROUP BY priority, status ORDER BY priority, status""",
+        _range_params(filters),
+    )
+    return [TicketCount(*row) for row in rows]
+
+
+def _median_minutes(later: str) -> str:
+    """The median of `later - opened_at` in minutes, one decimal (NULLs left out)."""
+    minutes = f"extract(epoch FROM ({later} - opened_at)) / 60"
+    return f"round(percentile_cont(0.5) WITHIN GROUP (ORDER BY {minutes})::numeric, 1)"
+
+
+def ticket_times(session: Session, filters: DashboardFilters) -> list[PriorityTimes]:
+    """Per priority, tickets opened within the range: median response and resolution minutes
+    (first response / resolution after opening) against the median of their targets (due times)."""
+    rows = run(
+        session,
+        f"""
+        SELECT priority, count(*) AS opened, count(resolved_at) AS resolved,
+               {_median_minutes("first_response_at")},
+               {_median_minutes("response_due_at")},
+               count(*) FILTER (WHERE first_response_at <= response_due_at),
+               {_median_minutes("resolved_at")},
+               {_median_minutes("resolution_due_at")},
+               count(*) FILTER (WHERE resolved_at <= resolution_due_at)
+        FROM ticket_summaries
+        {
+            where(
+                "opened_at >= :start AND opened_at < :end",
+                "client_id = CAST(:client AS uuid)" if filters.client_id else None,
+            )
+        }
+        GROUP BY priority""",
+        _range_params(filters),
+    )
+    order = {p: i for i, p in enumerate(("critical", "high", "medium", "low"))}
+    return sorted((PriorityTimes(*row) for row in rows), key=lambda r: order.get(r.priority, 9))

@@ -46,6 +46,8 @@ OPERATIONS_RESOURCES = (
     "ClientSubscriptionSnapshot",
 )
 DASHBOARD_RESOURCES = ("Dashboard", "Dashboards")
+#: Client service reports (issue 21): the reports, their schedules, their e-mails, the batches.
+REPORT_RESOURCES = ("ClientReport", "ReportSchedule", "ClientReportDelivery", "ReportBatch")
 #: The audit log screen and the `audit_event` API (read-only; Manager reads through "*").
 AUDIT_RESOURCES = ("AuditEvent",)
 
@@ -62,6 +64,7 @@ DOMAIN_RESOURCES: frozenset[str] = frozenset(
         *OPERATIONS_RESOURCES,
         *DASHBOARD_RESOURCES,
         *AUDIT_RESOURCES,
+        *REPORT_RESOURCES,
     }
 )
 
@@ -106,6 +109,11 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         **_each(TEAM_RESOURCES, READ),
         **_each(OPERATIONS_RESOURCES, READ),
         **_each(DASHBOARD_RESOURCES, READ),
+        # Their clients' reports only (ROW_FILTERED): notes and approval are edits.
+        "ClientReport": READ | EDIT,
+        "ReportSchedule": FULL,
+        "ClientReportDelivery": READ,
+        "ReportBatch": READ,
     },
     ENGINEER: {
         **_each(CLIENT_RESOURCES, READ),
@@ -120,7 +128,9 @@ ROLE_GRANTS: dict[str, dict[str, frozenset[str]]] = {
 #: role -> resources it reads only for the clients its people are assigned to
 #: (ClientTeamAssignment). Applied as a row filter in the screens and the API.
 ROW_FILTERED: dict[str, frozenset[str]] = {
-    ACCOUNT_MANAGER: frozenset(FINANCE_RESOURCES),
+    ACCOUNT_MANAGER: frozenset(
+        {*FINANCE_RESOURCES, "ClientReport", "ReportSchedule", "ClientReportDelivery"}
+    ),
 }
 
 ROLE_NAMES = (ADMIN, MANAGER, ACCOUNT_MANAGER, ENGINEER)

@@ -1,0 +1,218 @@
+"""A client's service report: `/clients/<id>/report?period=2026-10` (HTML), `.../report.pdf`,
+`.../report.csv`; a stored report's file, notes and approval.
+
+Thin: parse the period, check who may open the client's reports (403 otherwise), take the
+figures from the stored report of that period (drawn exactly as it was) or compute them
+live, render. Reading needs `can_read` on "ClientReport", notes and approval `can_edit`.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Response, abort, flash, redirect, request, url_for
+from flask_appbuilder import AppBuilder, BaseView, expose, has_access
+from flask_login import current_user
+
+from app.dashboards.figures.common import figure_json
+from app.dashboards.filters import FilterError
+from app.errors import ValidationFailed
+from app.extensions import db
+from app.models.clients import Client
+from app.models.reports import ClientReport, ReportStatus
+from app.services.clock import today_utc
+from app.services.reports import archive, document, pdf
+from app.services.reports.content import build_report
+from app.services.reports.period import MONTH, ReportPeriod
+from app.views.dashboards import plotly_js_url, plotly_style_ids, script_json
+from app.web.csv_export import cell, csv_response, filename_for
+
+
+class ClientReportView(BaseView):
+    route_base = "/clients"
+    class_permission_name = "ClientReport"
+    method_permission_name = {
+        "report": "read",
+        "report_pdf": "read",
+        "report_csv": "read",
+        "stored_file": "read",
+        "save_notes": "edit",
+        "approve": "edit",
+        "create_draft": "edit",
+    }
+
+    # --- pages and files ------------------------------------------------------------------
+
+    @expose("/<uuid:client_id>/report")
+    @has_access
+    def report(self, client_id: uuid.UUID):
+        client, period, problem = self._open(client_id)
+        if problem:
+            return problem
+        stored = None if request.args.get("live") else archive.stored_report(db.session, client_id, period)
+        data = stored.figures if stored is not None else build_report(db.session, client_id, period)
+        notes = stored.notes if stored is not None else None
+        look = archive.branding(db.session)
+        return self.render_template(
+            "reports/page.html",
+            title=f"Report · {client.company_name} · {period.label}",
+            client=client,
+            period=period,
+            previous=period.previous(),
+            stored=stored,
+            data=data,
+            notes=notes,
+            style=document.render_style(look),
+            body=document.render_body(data, look, notes),
+            figures=script_json(figure_json(document.figures_by_element(data))),
+            pdf_problem=pdf.pdf_engine_problem(),
+            may_edit=self.appbuilder.sm.has_access("can_edit", "ClientReport"),
+            plotly_js_url=plotly_js_url(),
+            plotly_style_ids=plotly_style_ids(),
+            draft=ReportStatus.DRAFT,
+        )
+
+    @expose("/<uuid:client_id>/report.pdf")
+    @has_access
+    def report_pdf(self, client_id: uuid.UUID):
+        client, period, problem = self._open(client_id)
+        if problem:
+            return problem
+        engine_problem = pdf.pdf_engine_problem()
+        if engine_problem:
+            return Response(engine_problem + "\n", status=503, mimetype="text/plain")
+        stored = archive.stored_report(db.session, client_id, period)
+        if stored is not None and stored.file_type == archive.PDF_TYPE and not request.args.get("live"):
+            body = stored.file
+        else:
+            data = stored.figures if stored is not None else build_report(db.session, client_id, period)
+            body = archive.render_pdf(data, archive.branding(db.session), stored.notes if stored else None)
+        return self._download(body, archive.PDF_TYPE, client, period, "pdf")
+
+    @expose("/<uuid:client_id>/report.csv")
+    @has_access
+    def report_csv(self, client_id: uuid.UUID):
+        client, period, problem = self._open(client_id)
+        if problem:
+            return problem
+        stored = None if request.args.get("live") else archive.stored_report(db.session, client_id, period)
+        data = stored.figures if stored is not None else build_report(db.session, client_id, period)
+        rows = ([cell(v) for v in row] for row in document.csv_rows(data, stored.notes if stored else None))
+        return csv_response(
+            filename_for(f"report {client.company_name} {period.key}"), list(document.CSV_HEADER), rows
+        )
+
+    @expose("/<uuid:client_id>/reports/<uuid:report_id>/file")
+    @has_access
+    def stored_file(self, client_id: uuid.UUID, report_id: uuid.UUID):
+        report = self._stored(client_id, report_id)
+        if report.file is None:
+            abort(404)
+        period = ReportPeriod(report.figures["period"]["kind"], report.period_start, report.period_end)
+        extension = "pdf" if report.file_type == archive.PDF_TYPE else "html"
+        return self._download(report.file, report.file_type or "", report.client, period, extension)
+
+    # --- drafts ---------------------------------------------------------------------------
+
+    @expose("/<uuid:client_id>/report/draft", methods=["POST"])
+    @has_access
+    def create_draft(self, client_id: uuid.UUID):
+        """A draft of this period's report, to write notes in and approve."""
+        client, period, problem = self._open(client_id, request.form)
+        if problem:
+            return problem
+        report = archive.generate_report(
+            db.session, client_id, period, review=True, user_id=current_user.id, with_file=False
+        )
+        db.session.commit()
+        if report is None:
+            flash(f"The report of {period.label} exists already.", "info")
+        else:
+            flash(f"Draft of {period.label} saved: add your notes, then approve it.", "success")
+        return redirect(url_for(".report", client_id=client_id, period=period.key))
+
+    @expose("/<uuid:client_id>/reports/<uuid:report_id>/notes", methods=["POST"])
+    @has_access
+    def save_notes(self, client_id: uuid.UUID, report_id: uuid.UUID):
+        report = self._stored(client_id, report_id)
+        try:
+            archive.save_notes(db.session, report, request.form.get("notes", ""))
+        except ValidationFailed as error:
+            db.session.rollback()
+            flash(f"{error.field}: {error.message}", "danger")
+            return redirect(url_for(".report", client_id=client_id, period=report.period_key)), 409
+        db.session.commit()
+        flash("Notes saved.", "success")
+        return redirect(url_for(".report", client_id=client_id, period=report.period_key))
+
+    @expose("/<uuid:client_id>/reports/<uuid:report_id>/approve", methods=["POST"])
+    @has_access
+    def approve(self, client_id: uuid.UUID, report_id: uuid.UUID):
+        report = self._stored(client_id, report_id)
+        try:
+            if "notes" in request.form:
+                archive.save_notes(db.session, report, request.form.get("notes", ""))
+            count = archive.approve(db.session, report, current_user.id)
+        except ValidationFailed as error:
+            db.session.rollback()
+            flash(f"{error.field}: {error.message}", "danger")
+            return redirect(url_for(".report", client_id=client_id, period=report.period_key))
+        db.session.commit()
+        flash(
+            f"Approved: it goes to {count} recipient(s) with the next sending run."
+            if count
+            else "Approved. Nobody is on this client's report schedule: it stays in the archive.",
+            "success",
+        )
+        return redirect(url_for(".report", client_id=client_id, period=report.period_key))
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def _open(self, client_id: uuid.UUID, args=None):
+        """(client, period, None) or (None, None, an error response): 404, 403 or 400."""
+        client = db.session.get(Client, client_id)
+        if client is None:
+            abort(404)
+        self._check_access(client_id)
+        args = request.args if args is None else args
+        try:
+            if args.get("period") or args.get("from") or args.get("to"):
+                period = ReportPeriod.parse(args.get("period"), args.get("from"), args.get("to"))
+            else:
+                period = ReportPeriod.last_completed(MONTH, today_utc())
+        except FilterError as error:
+            return (
+                None,
+                None,
+                Response(f"{error.field}: {error.message}\n", status=400, mimetype="text/plain"),
+            )
+        return client, period, None
+
+    def _check_access(self, client_id: uuid.UUID) -> None:
+        access = archive.report_access(db.session, current_user.id, [r.name for r in current_user.roles])
+        try:
+            archive.check_may_open(access, client_id)
+        except archive.NotAllowed:
+            abort(403)
+
+    def _stored(self, client_id: uuid.UUID, report_id: uuid.UUID) -> ClientReport:
+        self._check_access(client_id)
+        report = db.session.get(ClientReport, report_id)
+        if report is None or report.client_id != client_id:
+            abort(404)
+        return report
+
+    @staticmethod
+    def _download(
+        body: bytes, mimetype: str, client: Client, period: ReportPeriod, extension: str
+    ) -> Response:
+        name = filename_for(f"report {client.company_name} {period.key}").rsplit(".", 1)[0]
+        response = Response(body, mimetype=mimetype)
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+def register_report_views(appbuilder: AppBuilder) -> None:
+    """The report pages (no menu entry: a client's page links to them)."""
+    appbuilder.add_view_no_menu(ClientReportView)
