@@ -8,7 +8,7 @@ DEMO_ADMIN_PASSWORD ?= orbit-lantern-2026
 SYSTEM_PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 export FLASK_APP := run.py
 
-.PHONY: install run test test-fast test-e2e e2e-deps test-system-pg lint migrate stop
+.PHONY: install run test test-fast test-e2e test-fuzz e2e-deps test-system-pg lint migrate stop
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -52,7 +52,11 @@ test-e2e: install e2e-deps
 	$(BIN)/pytest -m e2e
 
 test-fast: install
-	$(BIN)/pytest -m "not e2e"
+	$(BIN)/pytest -m "not e2e and not fuzz"
+
+# The bounded schemathesis lane over /api/v1/_openapi alone (make test runs it too).
+test-fuzz: install
+	$(BIN)/pytest -m fuzz
 
 # The migration and smoke tests again, against a system PostgreSQL.
 test-system-pg: install

@@ -28,7 +28,7 @@ from app.models.users import MsspUser
 from app.services.accounts import passwords
 from app.services.audit.recording import record_user_event
 from app.services.custom_fields.definitions import VALUES_COLUMN, CustomFieldValuesInvalid, checked_values
-from app.web.rest import CustomFieldFiltersMixin
+from app.web.rest import CustomFieldFiltersMixin, PageBoundsMixin
 from app.web.rest_schemas import PerRequestSchemasMixin
 
 CUSTOM_FIELDS_DESCRIPTION = "Values of the custom fields defined for users, by field name"
@@ -61,7 +61,7 @@ class MsspUserPutSchema(UserPutSchema):
         return data
 
 
-class MsspUserApi(PerRequestSchemasMixin, CustomFieldFiltersMixin, UserApi):
+class MsspUserApi(PerRequestSchemasMixin, PageBoundsMixin, CustomFieldFiltersMixin, UserApi):
     datamodel = SQLAInterface(MsspUser)
     list_columns = [*UserApi.list_columns, VALUES_COLUMN]
     show_columns = list_columns
@@ -123,6 +123,8 @@ class MsspUserApi(PerRequestSchemasMixin, CustomFieldFiltersMixin, UserApi):
     @safe
     @permission_name("put")
     def put(self, pk):
+        if not str(pk).isdigit() or self.datamodel.get(int(pk), self._base_filters) is None:
+            return self.response_404()  # FAB's put would load the body, then write to None: a 500
         try:
             self._checked_custom_values(request.get_json(silent=True))
         except CustomFieldValuesInvalid as error:

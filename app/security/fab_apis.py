@@ -3,7 +3,8 @@
 - Per-request schemas: FAB shares one marshmallow schema object per resource between every
   thread of a worker, and its PUT loads into `schema.instance`: two parallel edits can write
   into each other's record (`PerRequestSchemasMixin`, in front).
-- Bad payloads are 4xx, never 500 (`CheckedWritesMixin`): the write schemas get our column
+- Bad payloads and list arguments are 4xx, never 500 (`CheckedWritesMixin`): page numbers
+  are bounded (`PageBoundsMixin`); the write schemas get our column
   checks and typed foreign keys (`tighten_write_schema`: `{}` for a permission id is a 422),
   and a write the database refuses (a missing permission or resource, a duplicate name)
   answers 422 naming the field instead of FAB's 500.
@@ -19,11 +20,11 @@ from flask_appbuilder.security.sqla.apis import group, permission, permission_vi
 from marshmallow import validate
 
 from app.web.db_errors import REFUSALS, refusal_for
-from app.web.rest import tighten_write_schema
+from app.web.rest import PageBoundsMixin, tighten_write_schema
 from app.web.rest_schemas import PerRequestSchemasMixin
 
 
-class CheckedWritesMixin:
+class CheckedWritesMixin(PageBoundsMixin):
     """Column checks on the write schemas; database refusals as 422 (see the module doc)."""
 
     def _init_model_schemas(self) -> None:

@@ -51,6 +51,7 @@ from app.web.csrf import CookieCsrfMixin
 from app.web.custom_field_support import add_custom_field_filters
 from app.web.datamodel import MsspSQLAInterface, deep_page_message
 from app.web.db_errors import REFUSALS, STALE_MESSAGE, refusal_for
+from app.web.input_guards import MAX_PAGE_ARGUMENT
 from app.web.rest_schemas import PerRequestSchemasMixin
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,22 @@ def with_custom_field_values(shown: list[str], columns: list[str]) -> list[str]:
     if VALUES_COLUMN in columns and VALUES_COLUMN not in shown:
         return [*shown, VALUES_COLUMN]
     return list(shown)
+
+
+class PageBoundsMixin:
+    """A list's rison `page` and `page_size` are whole numbers from 0 to MAX_PAGE_ARGUMENT:
+    anything else answers 400 (a negative or huge page reached the database: a 500)."""
+
+    def get_list_headless(self, **kwargs: Any):
+        arguments = kwargs.get("rison") or {}
+        for name in ("page", "page_size"):
+            value = arguments.get(name) if isinstance(arguments, dict) else None
+            if value is not None and (
+                not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_PAGE_ARGUMENT
+            ):
+                bounds = f"from 0 to {MAX_PAGE_ARGUMENT:,}"
+                return self.response_400(message=f"{name}: must be a whole number {bounds}.")
+        return super().get_list_headless(**kwargs)
 
 
 class CustomFieldFiltersMixin:
@@ -156,7 +173,9 @@ def tighten_write_schema(schema: Any, table: Any) -> None:
             field.required = False
 
 
-class MsspModelRestApi(CookieCsrfMixin, PerRequestSchemasMixin, CustomFieldFiltersMixin, ModelRestApi):
+class MsspModelRestApi(
+    CookieCsrfMixin, PerRequestSchemasMixin, PageBoundsMixin, CustomFieldFiltersMixin, ModelRestApi
+):
     """Base REST resource: UUID routes, collapsed permissions, 422/404/409, CSRF for cookies."""
 
     allow_browser_login = True

@@ -207,7 +207,11 @@ def test_malformed_rison_is_a_400(admin, world, q):
 
 def test_page_numbers_are_bounded(admin, admin_client, world):
     assert admin("get", "/api/v1/alerts/?page=21955866966063837085696").status_code == 400
-    assert admin("get", "/api/v1/client/?q=(page:21955866966063837085696,page_size:25)").status_code == 400
+    for resource in ("client", "security/resources", "security/roles", "security/users"):
+        for q in ("(page:21955866966063837085696,page_size:25)", "(page:-5,page_size:10)",
+                  "(page:0,page_size:-10)", "(page:0,page_size:100000000)"):
+            response = admin("get", f"/api/v1/{resource}/?q={q}")
+            assert response.status_code == 400, (resource, q, response.get_data(as_text=True))
     assert admin_client.get("/clientview/list/?page_ClientView=21955866966063837085696").status_code == 200
 
 
