@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import ROLE_USERS, csrf_token
 from tests.web.auth_helpers import api_token, bearer
+from tests.web.entities import ENTITIES
 
 ADMIN, MANAGER, ACCOUNT_MANAGER, ENGINEER = "Admin", "Manager", "Account Manager", "Engineer"
 ROLES = (ADMIN, MANAGER, ACCOUNT_MANAGER, ENGINEER)
@@ -31,44 +32,10 @@ TABLE: dict[str, dict[str, frozenset[str]]] = {
     "admin": {ADMIN: ALL, MANAGER: NONE, ACCOUNT_MANAGER: NONE, ENGINEER: NONE},
 }
 
-#: screen route base -> (group, key of its record in the world)
-SCREENS = {
-    "clientview": ("clients", "client"),
-    "contractview": ("clients", "contract"),
-    "servicescopeview": ("clients", "scope"),
-    "proposalview": ("clients", "proposal"),
-    "serviceview": ("catalog", "service"),
-    "licensepoolview": ("assets", "pool"),
-    "clientlicenseview": ("assets", "license"),
-    "hardwareassetview": ("assets", "asset"),
-    "hardwareassignmentview": ("assets", "assignment"),
-    "transactionview": ("finance", "transaction"),
-    "teamassignmentview": ("team", "team"),
-    "slametricview": ("operations", "sla"),
-    "ticketview": ("operations", "ticket"),
-    "servicemetricview": ("operations", "metric"),
-    "snapshotview": ("operations", "snapshot"),
-    "customfieldview": ("admin", "custom_field"),
-}
-
+#: screen route base -> (group, key of its record in the world), from the entity table
+SCREENS = {entity.screen: (entity.group, entity.key) for entity in ENTITIES}
 #: API resource -> (group, key of its record in the world)
-RESOURCES = {
-    "client": ("clients", "client"),
-    "contract": ("clients", "contract"),
-    "service_scope": ("clients", "scope"),
-    "proposal": ("clients", "proposal"),
-    "service": ("catalog", "service"),
-    "license_pool": ("assets", "pool"),
-    "client_license": ("assets", "license"),
-    "hardware_asset": ("assets", "asset"),
-    "hardware_assignment": ("assets", "assignment"),
-    "financial_transaction": ("finance", "transaction"),
-    "team_assignment": ("team", "team"),
-    "sla_metric": ("operations", "sla"),
-    "ticket_summary": ("operations", "ticket"),
-    "service_metric": ("operations", "metric"),
-    "custom_field": ("admin", "custom_field"),
-}
+RESOURCES = {entity.resource: (entity.group, entity.key) for entity in ENTITIES if entity.resource}
 
 
 def expected(group: str, role: str, op: str) -> bool:

@@ -93,29 +93,6 @@ def test_export_neutralises_formulas(app, admin_client, world):
     ]
 
 
-def test_every_list_exports(admin_client, world):
-    for base in (
-        "clientview",
-        "contractview",
-        "servicescopeview",
-        "proposalview",
-        "serviceview",
-        "licensepoolview",
-        "clientlicenseview",
-        "hardwareassetview",
-        "hardwareassignmentview",
-        "transactionview",
-        "teamassignmentview",
-        "slametricview",
-        "ticketview",
-        "servicemetricview",
-        "snapshotview",
-        "customfieldview",
-    ):
-        rows = read_csv(admin_client.get(f"/{base}/export/"))
-        assert len(rows) >= 2, base
-
-
 def test_export_needs_read_access(engineer_client, world):
     assert engineer_client.get("/transactionview/export/").status_code == 403
 
