@@ -258,6 +258,9 @@ class BaseConfig:
         )
         #: memory:// counts per process; use redis://host:6379/0 when several workers serve.
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
+        #: Processes serving the app (gunicorn.conf.py sets it to its worker count): with
+        #: memory:// counts each takes its share of the login limit (app.security.rate_limits).
+        self.MSSP_WEB_WORKERS = env_int("MSSP_WEB_WORKERS", 1)
 
     def _read_sessions(self) -> None:
         self.MSSP_SESSION_IDLE_MINUTES = env_int("MSSP_SESSION_IDLE_MINUTES", 30)

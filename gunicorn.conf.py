@@ -6,6 +6,8 @@ import sys
 bind = os.environ.get("MSSP_BIND", "127.0.0.1:8080")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("MSSP_THREADS", "4"))
+# The workers read it: each takes its share of the login throttle (app.security.rate_limits).
+os.environ["MSSP_WEB_WORKERS"] = str(workers)
 timeout = 60
 accesslog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
@@ -28,3 +30,7 @@ def on_starting(server):
     if problem:
         sys.stderr.write(f"Error: {problem}\n")
         sys.exit(1)
+    from app.security.rate_limits import login_throttle_summary
+
+    sys.stdout.write(login_throttle_summary(app.config) + "\n")
+    sys.stdout.flush()

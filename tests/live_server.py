@@ -105,11 +105,13 @@ def serve(
     prepare: list[list[str]] | None = None,
     keep: bool = False,
     log_name: str = "gunicorn",
+    environment: dict[str, str] | None = None,
 ) -> Iterator[str]:
     """The base URL of gunicorn on `database`, fresh and migrated; stopped (and the
-    database dropped, unless `keep`) on exit. `prepare`: more commands to run first."""
+    database dropped, unless `keep`) on exit. `prepare`: more commands to run first;
+    `environment`: settings over server_env's."""
     port = free_port()
-    env = server_env(database, port)
+    env = server_env(database, port, **(environment or {}))
     python, flask = str(BIN / "python"), str(BIN / "flask")
     run_command([python, "-c", RESET_SCHEMA], env)
     run_command([flask, "db", "upgrade"], env)
