@@ -68,6 +68,13 @@ JOBS: tuple[JobSpec, ...] = (
         description="alerts: renewals, expiries, SLA breaches, failing syncs; e-mail digests (daily)",
     ),
     JobSpec(
+        id="client_reports",
+        func="app.services.reports.schedules:reports_job",
+        trigger="interval",
+        trigger_args={"minutes": 15},
+        description="client reports: generate the scheduled reports due today, send the approved ones",
+    ),
+    JobSpec(
         id="dashboard_rollups",
         func="app.dashboards.jobs:refresh_rollups_job",
         trigger="interval",

@@ -13,6 +13,7 @@ from app.views.hardware import HardwareAssignmentView
 from app.views.licensing import ClientLicenseView
 from app.views.metrics import SLAMetricView, TicketView
 from app.views.reconciliation import ReconciliationLineView
+from app.views.reports import ClientReportArchiveView
 from app.views.team import TeamAssignmentView
 from app.web.base import MsspModelView
 from app.web.datamodel import MsspSQLAInterface
@@ -84,6 +85,7 @@ class ClientView(MsspModelView):
         SLAMetricView,
         TransactionView,
         ReconciliationLineView,
+        ClientReportArchiveView,
     ]
 
     @action(

@@ -9,23 +9,29 @@ live, render. Reading needs `can_read` on "ClientReport", notes and approval `ca
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_appbuilder import AppBuilder, BaseView, expose, has_access
 from flask_login import current_user
+from markupsafe import Markup
 
 from app.dashboards.figures.common import figure_json
 from app.dashboards.filters import FilterError
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.models.clients import Client
-from app.models.reports import ClientReport, ReportStatus
+from app.models.reports import ClientReport, ClientReportDelivery, ReportBatch, ReportSchedule, ReportStatus
 from app.services.clock import today_utc
-from app.services.reports import archive, document, pdf
+from app.services.reports import archive, document, pdf, schedules
 from app.services.reports.content import build_report
 from app.services.reports.period import MONTH, ReportPeriod
 from app.views.dashboards import plotly_js_url, plotly_style_ids, script_json
+from app.web.base import MsspModelView
 from app.web.csv_export import cell, csv_response, filename_for
+from app.web.datamodel import MsspSQLAInterface
+from app.web.labels import LABELS
+from app.web.row_filters import FilterAssignedClients
 
 
 class ClientReportView(BaseView):
@@ -213,6 +219,164 @@ class ClientReportView(BaseView):
         return response
 
 
+class ClientReportArchiveView(MsspModelView):
+    """Stored reports (a tab of the client's page, and Reports > Archive): period, generated,
+    status, who it went to, links to the report and its file. Account managers: their clients."""
+
+    datamodel = MsspSQLAInterface(ClientReport)
+    class_permission_name = "ClientReport"
+    include_route_methods = {"list", "show", "related_options"}
+    entity_label = "report"
+    list_title = "Client reports"
+    show_title = "Client report"
+    base_filters = [["client_id", FilterAssignedClients, "ClientReport"]]
+    list_columns = ["client", "period_key", "status", "generated_at", "deliveries", "open"]
+    show_columns = [
+        "client",
+        "period_key",
+        "period_start",
+        "period_end",
+        "status",
+        "generated_at",
+        "approved_at",
+        "approved_by",
+        "notes",
+        "deliveries",
+        "open",
+    ]
+    search_columns = ["client", "period_key", "status", "generated_at"]
+    order_columns = ["period_key", "status", "generated_at"]
+    order_aliases = {"client": "client.company_name"}
+    base_order = ("generated_at", "desc")
+    label_columns = {
+        **LABELS,
+        "period_key": "Period",
+        "generated_at": "Generated (UTC)",
+        "deliveries": "Sent to",
+        "open": "Report",
+    }
+    add_columns = edit_columns = ["notes"]
+
+    def display_value(self, item: Any, column: str, *, in_list: bool = True) -> str | Markup:
+        if column == "deliveries":
+            return (
+                Markup(", ").join(
+                    Markup("{} <small>({})</small>").format(d.recipient, d.status.value)
+                    for d in item.deliveries
+                )
+                or "—"
+            )
+        if column == "open":
+            page = url_for("ClientReportView.report", client_id=item.client_id, period=item.period_key)
+            links = Markup('<a href="{}">Open</a>').format(page)
+            if item.file_type:
+                file = url_for("ClientReportView.stored_file", client_id=item.client_id, report_id=item.id)
+                kind = "PDF" if item.file_type == archive.PDF_TYPE else "HTML"
+                links += Markup(' · <a href="{}">{}</a>').format(file, kind)
+            return links
+        return super().display_value(item, column, in_list=in_list)
+
+
+class ReportScheduleView(MsspModelView):
+    """Per client: opt in, recipients, monthly or quarterly, the day, review before sending."""
+
+    datamodel = MsspSQLAInterface(ReportSchedule)
+    class_permission_name = "ReportSchedule"
+    entity_label = "report schedule"
+    list_title = "Report schedules"
+    show_title = "Report schedule"
+    add_title = "Schedule a client's reports"
+    edit_title = "Edit report schedule"
+    base_filters = [["client_id", FilterAssignedClients, "ReportSchedule"]]
+    list_columns = [
+        "client",
+        "enabled",
+        "frequency",
+        "day_of_month",
+        "recipients",
+        "include_account_manager",
+        "review_required",
+    ]
+    search_columns = ["client", "enabled", "frequency", "review_required"]
+    order_aliases = {"client": "client.company_name"}
+    base_order = ("day_of_month", "asc")
+    add_columns = [
+        "client",
+        "enabled",
+        "frequency",
+        "day_of_month",
+        "recipients",
+        "include_account_manager",
+        "review_required",
+    ]
+    edit_columns = add_columns
+    json_kinds = {"recipients": "array"}
+    label_columns = {
+        **LABELS,
+        "day_of_month": "Day of the month (1-28)",
+        "recipients": "Recipients (client contacts' e-mails)",
+        "include_account_manager": "Also the account manager",
+        "review_required": "Review before sending (drafts)",
+    }
+    description_columns = {
+        "recipients": 'A JSON list of addresses, e.g. ["ciso@client.example", "it@client.example"].',
+        "day_of_month": "The report of the month (or quarter) that just ended is made and sent on this day.",
+    }
+
+    def pre_add(self, item: ReportSchedule) -> None:
+        item.recipients = schedules.clean_recipients(item.recipients)
+
+    def pre_update(self, item: ReportSchedule) -> None:
+        item.recipients = schedules.clean_recipients(item.recipients)
+
+
+class ReportDeliveryView(MsspModelView):
+    """Every report e-mail: to whom, status, attempts, last error (failures stay visible)."""
+
+    datamodel = MsspSQLAInterface(ClientReportDelivery)
+    class_permission_name = "ClientReportDelivery"
+    include_route_methods = {"list", "show", "related_options"}
+    entity_label = "report e-mail"
+    list_title = "Report e-mails"
+    base_filters = [["client_id", FilterAssignedClients, "ClientReportDelivery"]]
+    list_columns = ["report", "recipient", "status", "attempts", "last_attempt_at", "sent_at", "last_error"]
+    search_columns = ["recipient", "status"]
+    base_order = ("created_at", "desc")
+    add_columns = edit_columns = ["recipient"]
+
+
+class ReportBatchView(MsspModelView):
+    """Generation runs with their progress (done / total), newest first."""
+
+    datamodel = MsspSQLAInterface(ReportBatch)
+    class_permission_name = "ReportBatch"
+    include_route_methods = {"list", "show"}
+    entity_label = "report batch"
+    list_title = "Report batches"
+    list_columns = [
+        "period_key",
+        "trigger",
+        "status",
+        "done",
+        "failed",
+        "total",
+        "started_at",
+        "finished_at",
+        "detail",
+    ]
+    search_columns = ["period_key", "status"]
+    base_order = ("started_at", "desc")
+    label_columns = {**LABELS, "period_key": "Period", "done": "Done", "total": "Clients"}
+    add_columns = edit_columns = ["detail"]
+
+
 def register_report_views(appbuilder: AppBuilder) -> None:
-    """The report pages (no menu entry: a client's page links to them)."""
+    """The report pages (no menu entry: the client's page links to them) and the Reports menu."""
     appbuilder.add_view_no_menu(ClientReportView)
+    add = appbuilder.add_view
+    add(
+        ReportScheduleView, "Schedules", icon="fa-calendar", category="Reports", category_icon="fa-file-lines"
+    )
+    add(ClientReportArchiveView, "Archive", icon="fa-box-archive", category="Reports")
+    add(ReportDeliveryView, "E-mails", icon="fa-envelope", category="Reports")
+    add(ReportBatchView, "Batches", icon="fa-list-check", category="Reports")

@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from app.dashboards.access import DashboardAccess, access_for
+from app.dashboards.figures.common import figure_json
 from app.errors import ValidationFailed
 from app.models.reports import (
     ClientReport,
@@ -76,7 +77,7 @@ def render_pdf(data: dict, look: document.Branding, notes: str | None) -> bytes:
     return pdf.render_pdf(
         f"<style>{document.render_style(look)}</style>",
         document.render_body(data, look, notes),
-        document.figures_by_element(data),
+        figure_json(document.figures_by_element(data)),
     )
 
 

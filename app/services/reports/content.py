@@ -11,6 +11,7 @@ it, never from today's data. Nothing here knows about HTTP.
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 from app.dashboards.figures import health as health_figures
 from app.dashboards.figures import sla as sla_figures
 from app.dashboards.figures import tickets as ticket_figures
-from app.dashboards.figures.common import empty_message
+from app.dashboards.figures.common import empty_message, figure_json
 from app.dashboards.queries import health, licenses, renewals, sla, tickets
 from app.models.clients import Client
 from app.models.contracts import Contract, ContractStatus
@@ -173,8 +174,19 @@ def build_report(
         "tickets_flow": ticket_figures.ticket_flow_figure(week_flow),
         "health": health_figures.latest_values_figure([h.as_latest() for h in health_rows], fleet=False),
     }
-    data["charts"] = {key: figure for key, figure in data["charts"].items() if empty_message(figure) is None}
-    return data
+    # Stored as JSON: through Plotly's own serialiser (Decimals, dates), exactly what the page draws.
+    shown = {key: figure for key, figure in data["charts"].items() if empty_message(figure) is None}
+    data["charts"] = json.loads(figure_json(shown))
+    # SQL sums arrive as Decimal: counts become ints, other numbers stay exact as strings.
+    return json.loads(json.dumps(data, default=_plain))
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else str(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} in a report's figures")
 
 
 def _summary(session: Session, period: ReportPeriod, client_id: uuid.UUID) -> dict[str, Any]:

@@ -43,7 +43,8 @@ PDF_TIMEOUT = 60
 _SHELL = f"""<!DOCTYPE html><html><head><meta charset="utf-8">
 <script src="{ASSET_ORIGIN}/plotly.min.js"></script></head><body></body>
 <script>
-window.mssp_render = async function (head, body, figures) {{
+window.mssp_render = async function (head, body, figuresJson) {{
+  const figures = JSON.parse(figuresJson);
   document.head.querySelectorAll("style").forEach((e) => e.remove());
   document.head.insertAdjacentHTML("beforeend", head);
   document.body.innerHTML = body;
@@ -117,7 +118,7 @@ class _WarmBrowser:
         self._page.set_default_timeout(PDF_TIMEOUT * 1000)
         self._page.set_content(_SHELL, wait_until="load")
 
-    def print(self, head: str, body: str, figures: dict) -> bytes:
+    def print(self, head: str, body: str, figures: str) -> bytes:
         for attempt in (1, 2):
             try:
                 if self._page is None or self._page.is_closed():
@@ -158,8 +159,8 @@ def _ensure_executor() -> ThreadPoolExecutor:
         return _executor
 
 
-def render_pdf(head: str, body: str, figures: dict) -> bytes:
-    """The PDF of a report: `head` (style elements), `body` (HTML) and its Plotly figures by element id."""
+def render_pdf(head: str, body: str, figures: str) -> bytes:
+    """The PDF of a report: `head` (styles), `body` (HTML), its Plotly figures (JSON, by element id)."""
     problem = pdf_engine_problem()
     if problem:
         raise PdfEngineMissing(problem)
@@ -172,8 +173,10 @@ def shutdown() -> None:
     global _executor
     with _lock:
         if _executor is not None and _pid == os.getpid():
-            _executor.submit(_browser.stop).result(timeout=30)
-            _executor.shutdown(wait=True)
+            # At interpreter exit the executor may refuse new work: the browser then ends with us.
+            with contextlib.suppress(Exception):
+                _executor.submit(_browser.stop).result(timeout=30)
+            _executor.shutdown(wait=False)
         _executor = None
 
 
