@@ -1,6 +1,7 @@
 """Benchmark: metric points into ServicePerformanceMetric, bulk and idempotent (target >= 50,000/s).
 
-    MSSP_EMBEDDED_DATABASE=mssp_bench .venv/bin/python bench/ingestion.py [--points 200000]
+    MSSP_EMBEDDED_DATABASE=mssp_bench .venv/bin/python bench/ingestion.py [--points 200000] [--fill 10000000]
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/mssp_bench .venv/bin/python bench/ingestion.py
 
 Runs against its own database (default `mssp_bench` on the embedded server, or
 DATABASE_URL), migrating it first. Each phase is one transaction, as a sync run is:
@@ -18,7 +19,9 @@ Besides wall-clock points/s, each phase prints points per CPU-second (this proce
 its PostgreSQL backend, read from /proc when the server is local) and the WAL it wrote per
 point: on a machine shared with other work, wall time measures the neighbours too; CPU
 time is what the phase costs. The load average is printed before and after.
-The rows it creates are deleted at the end.
+The rows it creates are deleted at the end. `--fill N` first tops the table up to N points
+of other series (hourly points of two metrics, as `bench/generate.py` makes them; 10,000,000
+is scale 1), kept between runs: the phases then write into a table of that size.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("MSSP_EMBEDDED_DATABASE", "mssp_bench")
 
-from sqlalchemy import delete, text  # noqa: E402
+from sqlalchemy import delete, select, text  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
@@ -145,10 +148,54 @@ def vacuum() -> None:
         conn.execute(text("VACUUM (ANALYZE) service_performance_metrics"))
 
 
+FILL_TAG = "bench fill"
+
+
+def fill(target: int) -> None:
+    """Top the table up to `target` points of other series (kept for later runs)."""
+    stored = db.session.execute(text("SELECT count(*) FROM service_performance_metrics")).scalar_one()
+    if stored >= target:
+        print(f"fill: the table holds {stored:,} points already")
+        return
+    hours = 24 * 90
+    series = -(-(target - stored) // (2 * hours))
+    service = db.session.scalar(select(Service).where(Service.name == FILL_TAG))
+    if service is None:
+        service = Service(
+            name=FILL_TAG, category=ServiceCategory.EDR, delivery_model=DeliveryModel.FULLY_MANAGED
+        )
+        db.session.add(service)
+    first = db.session.execute(
+        text("SELECT count(*) FROM clients WHERE company_name LIKE :tag"), {"tag": f"{FILL_TAG} %"}
+    ).scalar_one()
+    clients = [Client(company_name=f"{FILL_TAG} {first + n}") for n in range(series)]
+    db.session.add_all(clients)
+    db.session.commit()
+    started = time.perf_counter()
+    for n, client in enumerate(clients):
+        db.session.execute(
+            text(
+                """INSERT INTO service_performance_metrics
+                       (id, client_id, service_id, metric_name, "timestamp", value, unit)
+                   SELECT gen_random_uuid(), :client, :service, metric,
+                          timestamptz '2026-08-03' + h * interval '1 hour', 50 + (h % 50), NULL
+                   FROM unnest(ARRAY['endpoints_online_pct', 'events_per_second']) metric,
+                        generate_series(0, :hours - 1) h"""
+            ),
+            {"client": client.id, "service": service.id, "hours": hours},
+        )
+        if n % 100 == 99 or n == len(clients) - 1:
+            db.session.commit()
+            done = (n + 1) * 2 * hours
+            print(f"fill: {done:,} points in {time.perf_counter() - started:.0f} s", flush=True)
+    vacuum()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=200_000, help="points per phase (default 200,000)")
     parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--fill", type=int, default=0, help="first top the table up to this many points")
     args = parser.parse_args()
 
     app = create_app()
@@ -156,6 +203,8 @@ def main() -> None:
         from flask_migrate import upgrade
 
         upgrade()
+        if args.fill:
+            fill(args.fill)
         vacuum()  # dead rows of earlier runs would slow this one down
         session = db.session
         tag = uuid.uuid4().hex[:8]
@@ -174,7 +223,12 @@ def main() -> None:
         per_series = max(1, args.points // (len(client_ids) * len(service_ids)))
         total = per_series * len(client_ids) * len(service_ids)
         load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-        print(f"database {db.engine.url.database}; {os.cpu_count()} CPUs, load average {load}")
+        version = db.session.execute(text("SHOW server_version")).scalar_one()
+        stored = db.session.execute(text("SELECT count(*) FROM service_performance_metrics")).scalar_one()
+        print(
+            f"database {db.engine.url.database} on PostgreSQL {version} ({stored:,} points stored); "
+            f"{os.cpu_count()} CPUs, load average {load}"
+        )
         print(f"{len(client_ids)} clients x {len(service_ids)} services x {per_series} points per series")
         try:
             points = make_points(client_ids, service_ids, per_series)

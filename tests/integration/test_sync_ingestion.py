@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from app.models.metrics import (
     ServicePerformanceMetric,
@@ -81,64 +81,6 @@ def test_a_run_larger_than_a_chunk_counts_and_stores_every_point(db_session, mon
     assert stored == [-1.0, *map(float, range(1, 9)), -1.0]
 
 
-def _probe_plan(session, staged: list[MetricPoint], probe: str) -> str:
-    """The plan of the probe as a run issues it, for `staged` points in the stage."""
-    with ingestion._cursor(session) as cur:
-        cur.execute(ingestion.STAGE_DDL)
-        cur.execute(f"TRUNCATE {ingestion.STAGE_TABLE}")
-        buffer = ingestion._points_copy_buffer(staged, time_ordered_ids())
-        cur.copy_expert(f"COPY {ingestion.STAGE_TABLE} ({ingestion.STAGE_COLUMNS}) FROM STDIN", buffer)
-        cur.execute(ingestion.SAVE_PLANNING)
-        saved = cur.fetchone()
-        cur.execute(f"{ingestion.PROBE_PLANNING}; EXPLAIN {probe}")
-        plan = "\n".join(row[0] for row in cur.fetchall())
-        cur.execute(ingestion.RESTORE_PLANNING, saved)
-        cur.execute(f"TRUNCATE {ingestion.STAGE_TABLE}")
-    return plan
-
-
-def test_the_probe_uses_the_unique_index_while_statistics_describe_a_smaller_table(db_session):
-    # A first backfill: statistics of one 200-point series (every timestamp distinct), then
-    # 20 series that share their timestamps. Probed with four equalities, the planner took
-    # the timestamp index (as selective, by those statistics, and smaller) and filtered
-    # every series' point at each timestamp.
-    services = [make_service(db_session, f"Service {n}") for n in range(4)]
-    clients = [make_client(db_session, f"Client {n}") for n in range(5)]
-    history = [
-        MetricPoint(clients[0].id, services[0].id, "old", T0 - timedelta(days=1, minutes=n), 1.0)
-        for n in range(200)
-    ]
-    upsert_service_metrics(db_session, history)
-    db_session.execute(text("ANALYZE service_performance_metrics"))
-    backfill = [
-        MetricPoint(client.id, service.id, "m", T0 + timedelta(minutes=n), float(n))
-        for client in clients
-        for service in services
-        for n in range(1000)
-    ]
-    assert upsert_service_metrics(db_session, backfill[:10_000]) == UpsertCounts(10_000, 0, 0)
-
-    plan = _probe_plan(db_session, backfill[10_000:], ingestion.SORT_STAGED)
-    assert "uq_service_performance_metrics_point" in plan
-    assert "ix_service_performance_metrics_timestamp" not in plan and "Seq Scan on service_perf" not in plan
-    equalities = ingestion.SORT_STAGED.replace(
-        f"WHERE ({ingestion._STORED_KEY}) >= ({ingestion._STAGED_KEY}) "
-        f"AND ({ingestion._STORED_KEY}) <= ({ingestion._STAGED_KEY})",
-        "WHERE stored.client_id = s.client_id AND stored.service_id = s.service_id "
-        "AND stored.metric_name = s.metric_name "
-        f'AND stored."timestamp" = {ingestion._STAGED_TS}',
-    )
-    assert "ix_service_performance_metrics_timestamp" in _probe_plan(
-        db_session, backfill[10_000:], equalities
-    )
-
-    assert upsert_service_metrics(db_session, backfill) == UpsertCounts(10_000, 0, 10_000)
-    settings = db_session.execute(
-        text("SELECT current_setting('enable_seqscan'), current_setting('enable_bitmapscan')")
-    )
-    assert tuple(settings.one()) == ("on", "on")  # the probe's planner settings do not outlive it
-
-
 def test_new_points_get_ids_in_creation_order():
     first = time_ordered_ids(datetime(2026, 1, 1, tzinfo=UTC))
     later = time_ordered_ids(datetime(2026, 1, 1, 0, 0, 1, tzinfo=UTC))
@@ -206,8 +148,28 @@ def test_a_point_stored_by_a_concurrent_run_after_the_probe_is_updated_not_refus
     upsert_service_metrics(db_session, points[:1])
     # As if another run stored the first point between this run's probe and its INSERT:
     # the probe finds nothing, so the plain INSERT of "new" points meets the stored one.
-    monkeypatch.setattr(ingestion, "SORT_STAGED", "SELECT 0, 0")
+    blind = ingestion.PROBE_STAGED.replace("found.tid, found.same", "NULL::tid, NULL::boolean")
+    monkeypatch.setattr(ingestion, "PROBE_STAGED", blind)
     changed = [points[0]._replace(value=9.0), *points[1:]]
     assert upsert_service_metrics(db_session, changed) == UpsertCounts(2, 1, 0)
     stored = db_session.scalars(select(ServicePerformanceMetric.value).order_by("timestamp")).all()
     assert stored == [9.0, 1.0, 2.0]
+
+
+def test_a_point_changed_or_deleted_by_a_concurrent_run_after_the_probe_is_still_written(
+    db_session, monkeypatch
+):
+    client, service = make_client(db_session, "Acme Corp"), make_service(db_session)
+    points = [MetricPoint(client.id, service.id, "m", T0 + timedelta(minutes=n), float(n)) for n in range(3)]
+    upsert_service_metrics(db_session, points)
+    # Between this run's probe and its UPDATE by ctid, another run rewrote the first point
+    # (a new row version: a new ctid) and deleted the second.
+    meanwhile = (
+        "UPDATE service_performance_metrics SET value = 7.0 WHERE value = 0.0; "
+        "DELETE FROM service_performance_metrics WHERE value = 1.0; "
+    )
+    monkeypatch.setattr(ingestion, "UPDATE_CHANGED", meanwhile + ingestion.UPDATE_CHANGED)
+    changed = [p._replace(value=p.value + 10) for p in points]
+    assert upsert_service_metrics(db_session, changed) == UpsertCounts(1, 2, 0)
+    stored = db_session.scalars(select(ServicePerformanceMetric.value).order_by("timestamp")).all()
+    assert stored == [10.0, 11.0, 12.0]

@@ -1,9 +1,10 @@
 """Bulk, idempotent writes of synced rows: metric points, tickets, SLA figures.
 
 Never a row per statement. Metric points are COPYed, 50,000 at a time, into a
-temporary table; one index probe per point sorts them into unchanged (dropped), changed
-(`INSERT ... ON CONFLICT DO UPDATE`) and new (a plain INSERT, falling back to ON CONFLICT
-if a concurrent run stored one meanwhile): see bench/ingestion.py and docs/benchmarks.md.
+temporary table; one index probe per point sorts them into unchanged (left alone), changed
+(updated where the probe found them, by `ctid`) and new (a plain INSERT); a concurrent run
+that stored, changed or deleted one of them meanwhile sends it through `INSERT ... ON
+CONFLICT`: see bench/ingestion.py and docs/benchmarks.md.
 Tickets go through `execute_values` with an ON CONFLICT upsert. An update happens only
 when a value really changed (`IS DISTINCT FROM`), so a re-run reports rows as
 unchanged, not updated, and bumps no `version`. SLA metrics have no unique key in the schema, so they are
@@ -94,66 +95,87 @@ MICROSECOND = timedelta(microseconds=1)
 EPOCH_SQL = "timestamptz 'epoch' + epoch_us * interval '1 microsecond'"
 #: The order of a staged line: a series' four columns are formatted once, as one piece.
 STAGE_COLUMNS = "id, client_id, service_id, metric_name, unit, epoch_us, value"
-_STAGE_SHAPE = """(
+#: The stage once probed: each point with the stored row it matches (`stored`, its `ctid`;
+#: NULL for a new point) and whether that row holds the same value and unit already.
+PROBED_TABLE = "_ingest_metric_points_probed"
+STAGE_DDL = f"""
+CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE_TABLE} (
     id uuid, client_id uuid, service_id uuid, metric_name varchar(100),
     epoch_us bigint, value double precision, unit varchar(30)
+) ON COMMIT DELETE ROWS;
+CREATE TEMPORARY TABLE IF NOT EXISTS {PROBED_TABLE} (
+    id uuid, client_id uuid, service_id uuid, metric_name varchar(100),
+    "timestamp" timestamptz, value double precision, unit varchar(30), stored tid, same boolean
 ) ON COMMIT DELETE ROWS"""
-#: The stage holds a chunk as COPYed; the points found stored with another value move to
-#: the second table, so that what stays in the stage is new.
-CHANGED_TABLE = "_ingest_metric_points_changed"
-STAGE_DDL = (
-    f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE_TABLE} {_STAGE_SHAPE};"
-    f"CREATE TEMPORARY TABLE IF NOT EXISTS {CHANGED_TABLE} {_STAGE_SHAPE}"
+#: The point key, in the order of the unique index `uq_service_performance_metrics_point`.
+POINT_KEY = ("client_id", "service_id", "metric_name", '"timestamp"')
+
+
+def _key(alias: str) -> str:
+    return ", ".join(f"{alias}.{column}" for column in POINT_KEY)
+
+
+#: The probe, one per staged point: the first stored point whose key is not below the staged
+#: point's, in the unique index's order (a row comparison and ORDER BY ... LIMIT 1, which
+#: only an index leading with the whole key can serve), then whether that key is the point's.
+#: The btree is entered at the staged key and left after one entry: 3-4 buffer hits a point
+#: on PostgreSQL 15 and 18 alike, whatever the table's statistics say, no planner setting.
+#: Earlier shapes (docs/benchmarks.md): four equalities let the statistics of a much smaller
+#: table (a first backfill) pick the `timestamp` index; a row comparison per bound
+#: (`>= key AND <= key`) stops at the upper bound on PostgreSQL 18 only: PostgreSQL 15 marks
+#: only its first column as ending the scan and walks through the rest of the client's
+#: entries (40 buffer hits a point in a 200k-point table: re-runs 20-40x slower).
+_PROBE = f"""LEFT JOIN LATERAL (
+    SELECT next.tid, (next.value, next.unit) IS NOT DISTINCT FROM (s.value, s.unit) AS same
+    FROM (
+        SELECT stored.ctid AS tid, {_key("stored")}, stored.value, stored.unit
+        FROM service_performance_metrics stored
+        WHERE ({_key("stored")}) >= ({_key("s")})
+        ORDER BY {_key("stored")}
+        LIMIT 1
+    ) next
+    WHERE ({_key("next")}) = ({_key("s")})
+) found ON true"""
+#: Sorts a staged chunk into new (`stored` NULL), changed (`same` false) and unchanged points;
+#: returns (unchanged, changed). A statement of its own: inside the INSERT of the new points,
+#: each probe would step over the index entries that INSERT has just added (invisible to it).
+PROBE_STAGED = f"""
+WITH probed AS (
+    INSERT INTO {PROBED_TABLE}
+    SELECT s.id, s.client_id, s.service_id, s.metric_name, s."timestamp", s.value, s.unit,
+           found.tid, found.same
+    FROM (
+        SELECT id, client_id, service_id, metric_name, {EPOCH_SQL} AS "timestamp", value, unit
+        FROM {STAGE_TABLE}
+    ) s {_PROBE}
+    RETURNING same
 )
-_STAGED_TS = EPOCH_SQL.replace("epoch_us", "s.epoch_us")
-#: The probe: NULL for a new point, false for a changed one, true for an unchanged one. A
-#: scalar subquery probes the unique index once per staged point; written as a join, the
-#: planner hashes the whole table instead, a cost that grows with the table, not with the
-#: run (6.8 s of a 100k-point run into 2M rows).
-#: The key is matched by two row comparisons, not four equalities: only an index leading
-#: with (client_id, service_id, metric_name, timestamp), the unique one, can serve them, and
-#: PROBE_PLANNING leaves the planner no other path. With equalities, statistics of a much
-#: smaller table (a first backfill) made it probe `ix_service_performance_metrics_timestamp`
-#: and filter every series' point at that timestamp: 52 buffer hits a point instead of 3.
-_STORED_KEY = 'stored.client_id, stored.service_id, stored.metric_name, stored."timestamp"'
-_STAGED_KEY = f"s.client_id, s.service_id, s.metric_name, {_STAGED_TS}"
-_STORED_SAME = f"""(
-    SELECT (stored.value, stored.unit) IS NOT DISTINCT FROM (s.value, s.unit)
-    FROM service_performance_metrics stored
-    WHERE ({_STORED_KEY}) >= ({_STAGED_KEY}) AND ({_STORED_KEY}) <= ({_STAGED_KEY})
-)"""
-#: Set for the probe statement only (the rest of the run's transaction keeps its settings): a
-#: row comparison's selectivity is guessed from its first column alone, a third of the table,
-#: for which a sequential scan per point looks cheaper than the index.
-PROBE_PLANNING = "SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off"
-SAVE_PLANNING = "SELECT current_setting('enable_seqscan'), current_setting('enable_bitmapscan')"
-RESTORE_PLANNING = "SELECT set_config('enable_seqscan', %s, true), set_config('enable_bitmapscan', %s, true)"
-#: Every stored point leaves the stage: unchanged ones are dropped (ON CONFLICT DO UPDATE
-#: would lock, and so write, each of them even when its WHERE skips the update), changed
-#: ones move to CHANGED_TABLE. Only found points are probed a second time (RETURNING).
-#: Returns (unchanged, changed). A statement of its own: inside the INSERT, a table that
-#: looks empty when planned would be scanned once per point while that statement fills it.
-SORT_STAGED = f"""
-WITH found AS (
-    DELETE FROM {STAGE_TABLE} s WHERE {_STORED_SAME} IS NOT NULL
-    RETURNING s.*, {_STORED_SAME} AS same
-), moved AS (
-    INSERT INTO {CHANGED_TABLE} SELECT id, client_id, service_id, metric_name, epoch_us, value, unit
-    FROM found WHERE NOT same
-)
-SELECT count(*) FILTER (WHERE same), count(*) FILTER (WHERE NOT same) FROM found
+SELECT count(*) FILTER (WHERE same), count(*) FILTER (WHERE NOT same) FROM probed
 """
 _TARGET_COLUMNS = 'id, client_id, service_id, metric_name, "timestamp", value, unit'
-_STAGED_VALUES = f"id, client_id, service_id, metric_name, {EPOCH_SQL}, value, unit"
-#: The points the probe did not find: a plain INSERT, a quarter cheaper than ON CONFLICT
-#: (no arbiter probe, no speculative insertion). If a concurrent run stored one of them
-#: meanwhile (a unique violation), the run starts over from a savepoint with UPSERT_POINTS.
-INSERT_NEW = f"INSERT INTO service_performance_metrics ({_TARGET_COLUMNS}) SELECT {_STAGED_VALUES} FROM {{}}"
-#: Changed points (or new ones after a unique violation); returns (inserted, updated).
+#: The new points: a plain INSERT, a quarter cheaper than ON CONFLICT (no arbiter probe, no
+#: speculative insertion). If a concurrent run stored one of them meanwhile (a unique
+#: violation), the run starts over from a savepoint with UPSERT_POINTS.
+INSERT_NEW = (
+    f"INSERT INTO service_performance_metrics ({_TARGET_COLUMNS}) "
+    f"SELECT {_TARGET_COLUMNS} FROM {PROBED_TABLE} WHERE stored IS NULL"
+)
+#: The changed points, updated where the probe found them: by `ctid`, with no index descent
+#: and no arbiter probe. `ctid = ANY (...)` makes the planner fetch them by TID (joined on
+#: `ctid` alone it may hash the whole table). A row another transaction updated or deleted
+#: since the probe is skipped (its `ctid` or key no longer match): UPSERT_POINTS writes it.
+UPDATE_CHANGED = f"""
+UPDATE service_performance_metrics AS t SET value = p.value, unit = p.unit, updated_at = now()
+FROM {PROBED_TABLE} p
+WHERE t.ctid = ANY (ARRAY(SELECT stored FROM {PROBED_TABLE} WHERE NOT same))
+    AND t.ctid = p.stored AND NOT p.same AND ({_key("t")}) = ({_key("p")})
+"""
+#: ON CONFLICT for the probed points matching {}; returns (inserted, updated). The way for
+#: races: points a concurrent run stored, updated or deleted between probe and write.
 UPSERT_POINTS = f"""
 WITH upserted AS (
     INSERT INTO service_performance_metrics AS t ({_TARGET_COLUMNS})
-    SELECT {_STAGED_VALUES} FROM {{}}
+    SELECT {_TARGET_COLUMNS} FROM {PROBED_TABLE} WHERE {{}}
     ON CONFLICT ON CONSTRAINT uq_service_performance_metrics_point DO UPDATE
         SET value = EXCLUDED.value, unit = EXCLUDED.unit, updated_at = now()
         WHERE (t.value, t.unit) IS DISTINCT FROM (EXCLUDED.value, EXCLUDED.unit)
@@ -250,40 +272,42 @@ def upsert_service_metrics(session: Session, points: Iterable[MetricPoint]) -> U
             cur.execute("ROLLBACK TO SAVEPOINT ingest_points")
             counts = _upsert_chunks(cur, unique, plain_insert=False)
         cur.execute("RELEASE SAVEPOINT ingest_points")
-        cur.execute(f"TRUNCATE {STAGE_TABLE}, {CHANGED_TABLE}")
+        cur.execute(f"TRUNCATE {STAGE_TABLE}, {PROBED_TABLE}")
     return counts
 
 
 def _upsert_chunks(cur: Any, unique: list[MetricPoint], plain_insert: bool) -> UpsertCounts:
     counts = UpsertCounts()
     ids = time_ordered_ids()
-    cur.execute(SAVE_PLANNING)
-    planning = cur.fetchone()
     for first in range(0, len(unique), CHUNK_POINTS):
         chunk = unique[first : first + CHUNK_POINTS]
         # ON COMMIT DELETE ROWS empties them at commit; a savepoint (tests) does not.
-        cur.execute(f"TRUNCATE {STAGE_TABLE}, {CHANGED_TABLE}")
-        staged = _points_copy_buffer(chunk, ids)
-        cur.copy_expert(f"COPY {STAGE_TABLE} ({STAGE_COLUMNS}) FROM STDIN", staged)
-        cur.execute(f"{PROBE_PLANNING}; {SORT_STAGED}")
+        cur.execute(f"TRUNCATE {STAGE_TABLE}, {PROBED_TABLE}")
+        cur.copy_expert(f"COPY {STAGE_TABLE} ({STAGE_COLUMNS}) FROM STDIN", _points_copy_buffer(chunk, ids))
+        cur.execute(PROBE_STAGED)
         unchanged, changed = cur.fetchone()
-        cur.execute(RESTORE_PLANNING, planning)
-        counts += UpsertCounts(unchanged=unchanged)
         new = len(chunk) - unchanged - changed
         if new and plain_insert:
-            cur.execute(INSERT_NEW.format(STAGE_TABLE))
-            counts += UpsertCounts(inserted=cur.rowcount)
+            cur.execute(INSERT_NEW)
+            inserted, updated = cur.rowcount, 0
         elif new:
-            counts += _upsert_from(cur, STAGE_TABLE, new)
+            inserted, updated = _upsert_where(cur, "stored IS NULL")
+        else:
+            inserted = updated = 0
         if changed:
-            counts += _upsert_from(cur, CHANGED_TABLE, changed)
+            cur.execute(UPDATE_CHANGED)
+            updated += cur.rowcount
+            if cur.rowcount < changed:  # updated or deleted by another transaction since the probe
+                late_inserted, late_updated = _upsert_where(cur, "NOT same")
+                inserted, updated = inserted + late_inserted, updated + late_updated
+        counts += UpsertCounts(inserted, updated, len(chunk) - inserted - updated)
     return counts
 
 
-def _upsert_from(cur: Any, table: str, staged: int) -> UpsertCounts:
-    cur.execute(UPSERT_POINTS.format(table))
+def _upsert_where(cur: Any, condition: str) -> tuple[int, int]:
+    cur.execute(UPSERT_POINTS.format(condition))
     inserted, updated = cur.fetchone()
-    return UpsertCounts(inserted, updated, staged - inserted - updated)
+    return inserted, updated
 
 
 def upsert_service_metrics_values(
