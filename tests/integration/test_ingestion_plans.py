@@ -16,7 +16,7 @@ from sqlalchemy import select, text
 from app.models.metrics import ServicePerformanceMetric
 from app.services.sync import ingestion
 from app.services.sync.ingestion import MetricPoint, UpsertCounts, time_ordered_ids, upsert_service_metrics
-from tests.fakes.records import make_client, make_service
+from tests.factories import make_client, make_service
 
 pytestmark = pytest.mark.server_plans
 
