@@ -537,8 +537,9 @@ DERIVED = [
 ]
 
 
-def generate(app, scale: float, seed: int = 12) -> dict[str, float]:
-    """Empty the app's database, migrate it, add the bench users and load the data set."""
+def generate(app, scale: float, seed: int = 12, points: int | None = None) -> dict[str, float]:
+    """Empty the app's database, migrate it, add the bench users and load the data set
+    (`points`: that many metric points instead of the scale's, for benches that skip them)."""
     from flask_migrate import upgrade
     from sqlalchemy import text
 
@@ -547,6 +548,8 @@ def generate(app, scale: float, seed: int = 12) -> dict[str, float]:
     from app.services.accounts.users import create_user
 
     n = sizes(scale)
+    if points is not None:
+        n["points"] = points
     timings: dict[str, float] = {}
     with app.app_context():
         with db.engine.begin() as conn:
@@ -658,6 +661,11 @@ def main() -> None:
         default=os.environ.get("MSSP_EMBEDDED_DATABASE", "mssp_bench_scale"),
         help="embedded database name (BENCH_DATABASE_URL overrides)",
     )
+    parser.add_argument(
+        "--few-metric-points",
+        action="store_true",
+        help="10,000 metric points whatever the scale (the search and list benches do not read them)",
+    )
     options = parser.parse_args()
     os.environ.setdefault("MSSP_ENV", "development")
     os.environ["MSSP_EMBEDDED_DATABASE"] = options.database
@@ -667,13 +675,16 @@ def main() -> None:
 
     app = create_app()
     n = sizes(options.scale)
+    points = 10_000 if options.few_metric_points else None
+    if points is not None:
+        n["points"] = points
     print(
         f"scale {options.scale} seed {options.seed} into {options.database}: "
         + ", ".join(f"{v:,} {k}" for k, v in n.items()),
         flush=True,
     )
     started = time.perf_counter()
-    generate(app, options.scale, options.seed)
+    generate(app, options.scale, options.seed, points)
     print(f"generated in {time.perf_counter() - started:.0f} s")
     for table, count in counts(app).items():
         print(f"  {table:32s} {count:>12,}")

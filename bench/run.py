@@ -301,6 +301,12 @@ def cases(ids: dict[str, str]) -> list[tuple[str, str, float, str | None]]:
         ("contract edit form (pickers)", f"/contractview/edit/{ids['contract']}", 100, None),
         ("transaction add form (pickers)", "/transactionview/add", 100, None),
         ("picker options: clients matching 'harbor'", "/contractview/related/client/?q=harbor", 100, None),
+        # Global search (issue 18): every entity, 10 ranked results and a capped count each.
+        ("search: 3-letter prefix 'har' (API)", "/api/v1/search/?q=har", 100, None),
+        ("search: 3-letter prefix 'con' (every contract)", "/api/v1/search/?q=con", 100, None),
+        ("search: 2 words 'harbor sys' (API)", "/api/v1/search/?q=harbor%20sys", 100, None),
+        ("search: the page, 2 words", "/search/?q=harbor%20sys", 100, None),
+        ("clients: quick search 'harbor sys'", "/clientview/list/?q=harbor%20sys", 100, None),
     ]
 
 

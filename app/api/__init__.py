@@ -11,6 +11,7 @@ def register_apis(appbuilder: AppBuilder) -> None:
     from app.api.api_tokens import register_api_token_api
     from app.api.audit import register_audit_api
     from app.api.integrations import register_integration_apis
+    from app.api.search import register_search_api
     from app.web.rison_schema import install as install_rison_schema_cache
 
     install_rison_schema_cache()
@@ -20,6 +21,7 @@ def register_apis(appbuilder: AppBuilder) -> None:
     register_alert_apis(appbuilder)
     register_audit_api(appbuilder)
     register_api_token_api(appbuilder)
+    register_search_api(appbuilder)
 
 
 def register_openapi_document(appbuilder: AppBuilder) -> None:

@@ -8,6 +8,9 @@ FOREIGN_TABLES = frozenset({"apscheduler_jobs"})
 #: Indexes that exist only on servers with an optional extension (migration 0011: trigram
 #: indexes need pg_trgm, which the embedded PostgreSQL lacks); never in the models.
 SERVER_OPTIONAL_INDEX_PREFIX = "trgm_"
+#: Expression indexes Alembic cannot compare, declared only in their migration (0015: the
+#: global search's full-text and label indexes, app.services.search).
+EXPRESSION_INDEX_PREFIXES = (SERVER_OPTIONAL_INDEX_PREFIX, "search_")
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
@@ -15,4 +18,4 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
     autogenerate."""
     if type_ == "table" and name in FOREIGN_TABLES:
         return False
-    return not (type_ == "index" and (name or "").startswith(SERVER_OPTIONAL_INDEX_PREFIX))
+    return not (type_ == "index" and (name or "").startswith(EXPRESSION_INDEX_PREFIXES))

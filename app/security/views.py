@@ -25,6 +25,7 @@ from app.security.sessions import restamp_session
 from app.services.accounts import login_security, passwords
 from app.web.base import MsspListWidget
 from app.web.custom_field_support import FabCustomFieldsMixin
+from app.web.quick_search import QuickSearchMixin
 
 USER_COLUMNS_LABELS = {
     "active": "Active",
@@ -116,7 +117,7 @@ class DirectoryLoginView(SafeLoginMixin, fab_views.AuthLDAPView):
         return self.appbuilder.sm.auth_user_ldap(username, password)
 
 
-class UserScreenMixin(FabCustomFieldsMixin):
+class UserScreenMixin(QuickSearchMixin, FabCustomFieldsMixin):
     """Columns of the Users screen: no username field (it mirrors the email), an Unlock action,
     and the custom fields defined for users (inputs on add/edit, sections on the show page,
     list columns and filters, CSV export)."""

@@ -49,6 +49,7 @@ from app.web.lookups import (
     safe_order_args,
 )
 from app.web.permissions import holds
+from app.web.quick_search import QuickSearchMixin
 from app.web.writes import WritesMixin
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ def can_read(resource: str) -> bool:
     return holds("can_read", resource)
 
 
-class MsspModelView(CustomFieldsMixin, ListingMixin, WritesMixin, ModelView):
+class MsspModelView(QuickSearchMixin, CustomFieldsMixin, ListingMixin, WritesMixin, ModelView):
     """Base screen: subclass with `datamodel = MsspSQLAInterface(Model)` and columns."""
 
     # ---- declared by a domain view ----------------------------------------------------

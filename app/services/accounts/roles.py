@@ -86,6 +86,8 @@ SELF_SERVICE = frozenset(
         ("can_read", "ApiToken"),
         ("can_create", "ApiToken"),
         ("can_delete", "ApiToken"),
+        # The global search (each result group still needs read on its own screen).
+        ("can_read", "Search"),
     }
 )
 
