@@ -8,7 +8,7 @@ FOREIGN_TABLES = frozenset({"apscheduler_jobs"})
 #: Indexes that exist only on servers with an optional extension (migration 0011: trigram
 #: indexes need pg_trgm, which the embedded PostgreSQL lacks); never in the models.
 SERVER_OPTIONAL_INDEX_PREFIX = "trgm_"
-#: Expression indexes Alembic cannot compare, declared only in their migration (0015: the
+#: Expression indexes Alembic cannot compare, declared only in their migration (0023: the
 #: global search's full-text and label indexes, app.services.search).
 EXPRESSION_INDEX_PREFIXES = (SERVER_OPTIONAL_INDEX_PREFIX, "search_")
 

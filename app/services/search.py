@@ -4,7 +4,7 @@ Each searchable entity has a *document*: its text columns (and its custom fields
 as a PostgreSQL full-text vector with the `simple` configuration (no stemming: asset tags,
 names and ticket keys are matched as written). Punctuation inside a value separates words
 (`HW-00123`, `jane.doe@acme.example`, a document URL), so each part can be found by its
-prefix. The documents are not stored: migration 0015 indexes the very same expressions
+prefix. The documents are not stored: migration 0023 indexes the very same expressions
 (`search_<table>` GIN indexes, and `search_<table>_label` btree indexes on the lowered label
 for "starts with"), so rows written by any path (forms, REST, COPY, the sync) are found at
 once. `document_sql` is the one definition both the migration and the queries use.

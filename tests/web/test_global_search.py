@@ -10,13 +10,13 @@ from sqlalchemy import text
 
 from app.models.clients import Client
 from tests.conftest import ROLE_USERS
+from tests.factories import build_world
 from tests.web.auth_helpers import api_token, bearer
-from tests.web.screen_world import build_world
-from tests.web.test_screens_lists import cells
+from tests.web.html import cells
 
 
 @pytest.fixture
-def world(app, db_connection) -> dict[str, str]:
+def search_world(app, db_connection) -> dict[str, str]:
     from app.extensions import db
 
     ids = build_world(app)
@@ -41,7 +41,7 @@ def labels(body: dict, entity: str) -> list[str]:
     return [row["label"] for row in body["results"] if row["entity"] == entity]
 
 
-def test_one_query_finds_every_kind_of_record(client, world):
+def test_one_query_finds_every_kind_of_record(client, search_world):
     response = api_search(client, "Admin", "world")
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
@@ -55,9 +55,7 @@ def test_one_query_finds_every_kind_of_record(client, world):
     assert labels(body, "client") == ["World", "Worldwide Logistics"]
     assert [row["matched"] for row in body["results"] if row["entity"] == "client"] == ["exact", "prefix"]
     contract = next(row for row in body["results"] if row["entity"] == "contract")
-    assert contract["url"] == f"/contractview/show/{world['contract']}"
-    assert client.get(contract["url"], headers=bearer(api_token(client, ROLE_USERS["Admin"]))).status_code in (
-        200, 302)
+    assert contract["url"] == f"/contractview/show/{search_world['contract']}"
 
 
 @pytest.mark.parametrize(
@@ -72,12 +70,12 @@ def test_one_query_finds_every_kind_of_record(client, world):
         ("world-1", "ticket", "WORLD-1"),  # the ticket key
     ],
 )
-def test_records_are_found_by_the_words_people_remember(client, world, query, entity, label):
+def test_records_are_found_by_the_words_people_remember(client, search_world, query, entity, label):
     body = api_search(client, "Admin", query).get_json()
     assert label in labels(body, entity), body
 
 
-def test_the_account_managers_row_filter_applies_to_results(client, world):
+def test_the_account_managers_row_filter_applies_to_results(client, search_world):
     # "mine" is in both transactions' descriptions ("Mine", "Not mine"); the account manager
     # looks after the first client only.
     admin = api_search(client, "Admin", "mine").get_json()
@@ -85,10 +83,10 @@ def test_the_account_managers_row_filter_applies_to_results(client, world):
     assert admin["counts"]["transaction"] == 2
     assert mine["counts"]["transaction"] == 1
     assert [row["id"] for row in mine["results"] if row["entity"] == "transaction"] == [
-        str(world["transaction"])]
+        str(search_world["transaction"])]
 
 
-def test_a_role_never_sees_results_of_screens_it_may_not_open(client, world):
+def test_a_role_never_sees_results_of_screens_it_may_not_open(client, search_world):
     engineer = api_search(client, "Engineer", "mine").get_json()
     assert "transaction" not in engineer["counts"]
     admin_users = api_search(client, "Admin", "tester").get_json()
@@ -97,23 +95,23 @@ def test_a_role_never_sees_results_of_screens_it_may_not_open(client, world):
 
 
 @pytest.mark.parametrize("query", ["x" * 201, "a b c d e f g h i", "nul\x00byte"])
-def test_a_query_that_cannot_be_searched_is_refused_naming_q(client, world, query):
+def test_a_query_that_cannot_be_searched_is_refused_naming_q(client, search_world, query):
     response = api_search(client, "Admin", query)
     assert response.status_code == 400
     assert response.get_json()["field"] == "q"
 
 
-def test_the_search_page_groups_results_and_links_to_the_filtered_list(admin_client, world):
+def test_the_search_page_groups_results_and_links_to_the_filtered_list(admin_client, search_world):
     page = admin_client.get("/search/?q=world")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "Clients" in html and "Contracts" in html and "Tickets" in html
-    assert f"/contractview/show/{world['contract']}" in html
+    assert f"/contractview/show/{search_world['contract']}" in html
     assert 'id="mssp-global-search"' in html  # the navbar box on every page
     assert admin_client.get("/search/?q=" + "x" * 201).status_code == 400
 
 
-def test_all_results_lists_exactly_the_rows_the_search_counted(admin_client, client, world):
+def test_all_results_lists_exactly_the_rows_the_search_counted(admin_client, client, search_world):
     counts = api_search(client, "Admin", "world").get_json()["counts"]
     listed = cells(admin_client.get("/clientview/list/?q=world").get_data(as_text=True))
     names = {"World", "Worldwide Logistics", "Assigned Client Ltd", "Unassigned Client plc"}
@@ -121,7 +119,7 @@ def test_all_results_lists_exactly_the_rows_the_search_counted(admin_client, cli
     assert counts["client"] == 2
 
 
-def test_quick_search_combines_with_the_other_filters_and_is_kept_in_the_url(admin_client, world):
+def test_quick_search_combines_with_the_other_filters_and_is_kept_in_the_url(admin_client, search_world):
     html = admin_client.get("/clientview/list/?q=world&_flt_0_company_name=Worldw").get_data(as_text=True)
     listed = cells(html)
     assert "Worldwide Logistics" in listed and "World" not in [c.strip() for c in listed]
@@ -129,8 +127,8 @@ def test_quick_search_combines_with_the_other_filters_and_is_kept_in_the_url(adm
     assert 'name="_flt_0_company_name" value="Worldw"' in html
     # A list outside the global search (team assignments) searches its text columns and the
     # labels of its relations (the client's name).
-    assert "Assigned Client Ltd" in cells(admin_client.get("/teamassignmentview/list/?q=assigned cl").get_data(
-        as_text=True))
+    found = admin_client.get("/teamassignmentview/list/?q=assigned cl").get_data(as_text=True)
+    assert "Assigned Client Ltd" in cells(found)
     nothing = admin_client.get("/teamassignmentview/list/?q=zzz")
     assert nothing.status_code == 200
     assert "Assigned Client Ltd" not in nothing.get_data(as_text=True)

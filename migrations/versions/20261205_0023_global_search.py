@@ -8,16 +8,16 @@ tests/integration/test_global_search.py checks that the app's queries use these 
 Declared only here: Alembic cannot compare expression indexes (app.db.schema leaves the
 `search_` prefix out of autogenerate).
 
-Revision ID: 0015_global_search
-Revises: 0012_metric_ingest
+Revision ID: 0023_global_search
+Revises: 0020_reports_client_reports
 Create Date: 2026-12-05 14:30:00.000000
 
 """
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0015_global_search'
-down_revision = '0012_metric_ingest'
+revision = '0023_global_search'
+down_revision = '0020_reports_client_reports'
 branch_labels = None
 depends_on = None
 
