@@ -12,6 +12,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from app.models.contracts import Contract, ContractStatus, Proposal, ServiceScope
 from app.services.contracts import RENEWAL_STATUSES, ending_within_clause, renew_contract
 from app.web.datamodel import MsspSQLAInterface
+from app.web.dates import StrictIsoDate
 from app.web.db_errors import REFUSALS
 from app.web.filters.contracts import ENDING_WITHIN_ARG, FilterCondition, parse_ending_within
 from app.web.rest import API_PERMISSIONS, MsspModelRestApi
@@ -21,8 +22,8 @@ class RenewalTermsSchema(Schema):
     """What a renewal may change; anything left out is proposed by `renew_contract`."""
 
     contract_name = fields.String(validate=validate.Length(min=1, max=200))
-    start_date = fields.Date()
-    end_date = fields.Date()
+    start_date = StrictIsoDate()
+    end_date = StrictIsoDate()
     value = fields.Decimal(places=2, validate=validate.Range(min=0))
     currency = fields.String(
         validate=validate.Regexp(r"^[A-Za-z]{3}$", error="A three-letter currency code, e.g. EUR.")

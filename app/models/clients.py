@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import CheckConstraint, Date, Integer, String, Text, text
+from sqlalchemy import CheckConstraint, Date, Index, Integer, String, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -75,6 +75,10 @@ class Client(
         non_negative("estimated_deal_value"),
         CheckConstraint("lead_score BETWEEN 0 AND 100", name="lead_score_range"),
         custom_field_data_index("clients"),
+        # Unique ignoring case and surrounding spaces (migration 0021; app.services.client_names).
+        Index(
+            "uq_clients_company_name_ci", func.lower(func.btrim(text("company_name"))), unique=True
+        ),
     )
 
     company_name: Mapped[str] = mapped_column(String(200), nullable=False, unique=True)

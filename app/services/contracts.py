@@ -39,10 +39,16 @@ RENEWAL_STATUSES = (ContractStatus.DRAFT, ContractStatus.SIGNED)
 ENDING_WITHIN_SHORTCUTS: tuple[int, ...] = (30, 60, 90)
 
 
-def check_contract_dates(start: date | None, end: date | None) -> None:
-    """Refuse an end date that is not after the start date."""
+def check_contract_dates(start: date | None, end: date | None, renewal: date | None = None) -> None:
+    """Refuse an end date that is not after the start date, a renewal date outside the term."""
     if start is not None and end is not None and end <= start:
         raise ValidationFailed("The end date must be after the start date.", field="end_date")
+    if renewal is not None and start is not None and end is not None and not start <= renewal <= end:
+        raise ValidationFailed(
+            f"The renewal date must lie between the start date ({start.isoformat()}) and the end date "
+            f"({end.isoformat()}).",
+            field="renewal_date",
+        )
 
 
 # --- renewals --------------------------------------------------------------------------------
@@ -382,10 +388,10 @@ def _check_scopes_fit(changes: PendingChanges, contract: Contract) -> None:
 def check_contract_changes(changes: PendingChanges) -> None:
     """Flush hook: dates of saved contracts, their renewal link, and their scopes' SAF dates."""
     for contract in changes.saved_of(Contract):
-        if changed(contract, "start_date", "end_date"):
-            check_contract_dates(contract.start_date, contract.end_date)
-            if not is_new(contract):
-                _check_scopes_fit(changes, contract)
+        if changed(contract, "start_date", "end_date", "renewal_date"):
+            check_contract_dates(contract.start_date, contract.end_date, contract.renewal_date)
+        if changed(contract, "start_date", "end_date") and not is_new(contract):
+            _check_scopes_fit(changes, contract)
         if changed(contract, "previous_contract_id", "previous_contract"):
             _check_predecessor(changes, contract)
         elif changed(contract, "start_date"):

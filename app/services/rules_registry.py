@@ -24,6 +24,7 @@ FlushHook = Callable[[PendingChanges], None]
 @cache
 def flush_hooks() -> tuple[FlushHook, ...]:
     """The hooks, in order: what a later hook reads (dates, details) is settled first."""
+    from app.services.client_names import check_client_name_changes
     from app.services.contracts import check_contract_changes
     from app.services.custom_fields.definitions import check_custom_field_changes
     from app.services.finance import check_transaction_changes
@@ -34,8 +35,12 @@ def flush_hooks() -> tuple[FlushHook, ...]:
     from app.services.saf import check_saf_changes
     from app.services.scopes import check_scope_changes
     from app.services.team import check_team_changes
+    from app.services.text_values import check_text_changes
 
     return (
+        # First: every later hook reads trimmed text.
+        check_text_changes,
+        check_client_name_changes,
         check_scope_changes,
         check_service_terms,
         check_contract_changes,

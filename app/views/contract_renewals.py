@@ -18,11 +18,11 @@ from typing import Any
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder.actions import action
 from flask_appbuilder.baseviews import expose
-from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, DatePickerWidget
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.security.decorators import has_access
 from markupsafe import Markup
-from wtforms import DateField, DecimalField, SelectField, StringField
+from wtforms import DecimalField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange
 
 from app.errors import ValidationFailed
@@ -37,6 +37,7 @@ from app.services.contracts import (
     renew_contract,
     renewal_chain,
 )
+from app.web.dates import IsoDateField
 from app.web.db_errors import REFUSALS, refusal_for
 from app.web.display import enum_label
 from app.web.filters.contracts import (
@@ -52,7 +53,7 @@ class RenewalForm(DynamicForm):
     contract_name = StringField(
         "Contract name", [InputRequired(), Length(max=200)], widget=BS3TextFieldWidget()
     )
-    end_date = DateField("End date", [InputRequired()], widget=DatePickerWidget())
+    end_date = IsoDateField("End date", [InputRequired()])
     value = DecimalField(
         "Value", [InputRequired(), NumberRange(min=0)], places=2, widget=BS3TextFieldWidget()
     )

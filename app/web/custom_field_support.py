@@ -23,7 +23,6 @@ from typing import Any
 from flask import flash, has_request_context, jsonify, request
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.fieldwidgets import (
-    DatePickerWidget,
     DateTimePickerWidget,
     Select2ManyWidget,
     Select2Widget,
@@ -34,7 +33,7 @@ from flask_appbuilder.urltools import get_filter_args
 from markupsafe import Markup
 from sqlalchemy import and_
 from sqlalchemy.orm import selectinload
-from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms import validators as wtf_validators
 from wtforms.fields.choices import SelectChoice
 from wtforms.fields.core import UnboundField
@@ -50,6 +49,7 @@ from app.services.custom_fields.definitions import (
 from app.services.custom_fields.filters import filter_conditions
 from app.services.custom_fields.values import RANGE_TYPES, TEXT_TYPES, coerce_value, is_missing
 from app.web import csv_export
+from app.web.dates import IsoDateField
 from app.web.display import format_datetime, format_decimal, format_value, pretty_json
 from app.web.fields import JSONField, UTCDateTimeField
 from app.web.listing import BAD_FILTER_ERRORS
@@ -101,7 +101,7 @@ def _unbound_field(definition: CustomFieldDefinition) -> UnboundField:
     if kind is T.BOOLEAN:
         return BooleanField(label, **common)
     if kind is T.DATE:
-        return DateField(label, optional, widget=DatePickerWidget(), **common)
+        return IsoDateField(label, optional, **common)
     if kind is T.DATETIME:
         return UTCDateTimeField(label, optional, widget=DateTimePickerWidget(), **common)
     if kind is T.SELECT:

@@ -32,6 +32,10 @@ CONSTRAINT_MESSAGES: dict[str, str] = {
     "uq_client_hardware_assignments_open_asset": (
         "This asset already has an open assignment: record its return first."
     ),
+    "uq_clients_company_name_ci": (
+        "A client with this company name already exists (names are compared ignoring case and "
+        "surrounding spaces)."
+    ),
     "ck_contracts_not_its_own_renewal": "A contract cannot be its own predecessor.",
     "ck_clients_lead_score_range": "Lead score must be between 0 and 100.",
     "ck_external_data_sources_base_url_http": "The base URL must start with http:// or https://.",

@@ -10,6 +10,7 @@ from flask_appbuilder.validators import Unique
 from wtforms import BooleanField, validators
 
 from app.web.column_limits import form_hint, form_validators
+from app.web.dates import IsoDateField
 from app.web.fields import EnumSelectField, JSONField, RelationPickerField, UTCDateTimeField
 from app.web.lookups import picker_contexts
 
@@ -59,6 +60,12 @@ class MsspFormConverter(GeneralModelConverter):
             form_props[col_name] = BooleanField(
                 label, lst_validators, description=description, default=default
             )
+            return form_props
+        if datamodel.is_date(col_name) and not self.search:
+            # One format, read strictly, never rewritten by a picker (app.web.dates).
+            nullable = datamodel.is_nullable(col_name)
+            checks = [validators.Optional()] if nullable else [validators.InputRequired()]
+            form_props[col_name] = IsoDateField(label, [*lst_validators, *checks], description=description)
             return form_props
         if datamodel.is_datetime(col_name):
             nullable = datamodel.is_nullable(col_name)

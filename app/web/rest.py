@@ -50,6 +50,7 @@ from app.web.column_limits import schema_validators
 from app.web.csrf import CookieCsrfMixin
 from app.web.custom_field_support import add_custom_field_filters
 from app.web.datamodel import MsspSQLAInterface, deep_page_message
+from app.web.dates import StrictIsoDate, strict_date_field
 from app.web.db_errors import REFUSALS, STALE_MESSAGE, refusal_for
 from app.web.input_guards import MAX_PAGE_ARGUMENT
 from app.web.rest_schemas import PerRequestSchemasMixin
@@ -160,6 +161,13 @@ def tighten_write_schema(schema: Any, table: Any) -> None:
             for mapping in (schema.fields, schema.load_fields, schema.dump_fields):
                 mapping[name] = field
             field.required = not column.nullable and not has_default
+        if isinstance(field, fields.Date) and not isinstance(field, StrictIsoDate):
+            # Only YYYY-MM-DD, never a reading of something else (app.web.dates).
+            field = strict_date_field(field)
+            schema._bind_field(name, field)
+            for mapping in (schema.fields, schema.load_fields, schema.dump_fields):
+                if name in mapping:
+                    mapping[name] = field
         if isinstance(field, fields.Integer):
             field.strict = True
         if isinstance(field, fields.Decimal):

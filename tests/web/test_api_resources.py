@@ -126,7 +126,8 @@ def test_integrity_errors_are_422_with_the_field(app, api, world):
     duplicate = admin.post("/api/v1/client/", json={**NEW_CLIENT, "company_name": "Assigned Client Ltd"})
     assert duplicate.status_code == 422
     assert duplicate.get_json() == {
-        "message": "A client with this company name already exists.",
+        "message": "A client named 'Assigned Client Ltd' already exists (names are compared ignoring "
+        "case and surrounding spaces).",
         "field": "company_name",
     }
     serial = admin.post(

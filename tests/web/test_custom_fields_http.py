@@ -170,7 +170,7 @@ def test_the_form_offers_typed_inputs_grouped_with_help_text(app, admin_client):
     assert html.index('name="cf_renewal"') < html.index('name="cf_seats"')  # ordered within the group
     assert 'type="checkbox"' in html[html.index('name="cf_vip"') - 200 :]
     assert '<option value="gold">gold</option>' in html
-    assert "appbuilder_date" in html
+    assert 'data-date-input="iso"' in html
     assert ">Contract<" in html or "Contract</a>" in html
     assert 'name="cf_retired"' not in html
     # The client's free JSON stays its own editor.

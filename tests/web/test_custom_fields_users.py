@@ -63,7 +63,7 @@ def test_the_user_form_offers_typed_inputs_with_help_text(app, admin_client):
         html = admin_client.get(url).get_data(as_text=True)
         assert 'name="cf_badge"' in html and "Printed on the card" in html
         assert '<option value="l2">l2</option>' in html
-        assert "appbuilder_date" in html[html.index('name="cf_since"') - 300 :]
+        assert 'data-date-input="iso"' in html[html.index('name="cf_since"') - 300 :]
         assert "Custom fields" in html
 
 
