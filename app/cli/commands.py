@@ -62,7 +62,14 @@ def init_command(admin_email: str | None, admin_password: str | None, reset_role
     for role, count in report.granted.items():
         if count or report.revoked.get(role):
             click.echo(f"role {role}: {count} permission(s) granted, {report.revoked.get(role, 0)} revoked")
-    if not report.changed:
+    for role, extra in report.beyond_table.items():
+        click.echo(
+            f"role {role}: kept {len(extra)} permission(s) granted by hand beyond "
+            f"app/services/accounts/roles.py: {', '.join(extra)}"
+        )
+    if report.beyond_table:
+        click.echo("`flask mssp init --reset-roles` takes them back")
+    elif not report.changed:
         click.echo("roles and permissions already up to date")
 
     sm = appbuilder.sm

@@ -33,6 +33,9 @@ class RoleSyncReport:
     created_roles: list[str] = field(default_factory=list)
     granted: dict[str, int] = field(default_factory=dict)
     revoked: dict[str, int] = field(default_factory=dict)
+    #: role -> permissions it holds beyond the declared table ("can_edit on Client"): granted
+    #: by hand in the Roles screen, kept (`reset=True` takes them back).
+    beyond_table: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def changed(self) -> bool:
@@ -110,6 +113,11 @@ def sync_roles(appbuilder: AppBuilder, reset: bool = False) -> RoleSyncReport:
         target = wanted if fresh else current | (wanted & new_pvs)
         report.granted[role_name] = len(target - current)
         report.revoked[role_name] = len(current - target)
+        extra = target - wanted
+        if extra:
+            report.beyond_table[role_name] = sorted(
+                f"{pv.permission.name} on {pv.view_menu.name}" for pv in extra
+            )
         if target != current:
             role.permissions = sorted(target, key=lambda pv: pv.id)
     db.session.commit()

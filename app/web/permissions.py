@@ -40,7 +40,11 @@ def install_template_filters(app: Flask) -> None:
     filters = app.jinja_env.filters
 
     def is_menu_visible(item) -> bool:
-        return holds("menu_access", item.name)
+        # A category shows when one of its entries does: granting a menu entry by hand (Roles
+        # screen) also shows its parent menu, which FAB would hide without a grant of its own.
+        if holds("menu_access", item.name):
+            return True
+        return any(child.name != "-" and is_menu_visible(child) for child in item.childs or ())
 
     def is_item_visible(permission: str, item: str) -> bool:
         view = next((v for v in current_app.appbuilder.baseviews if v.__class__.__name__ == item), None)

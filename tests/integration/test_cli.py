@@ -53,7 +53,8 @@ def test_init_is_idempotent_and_never_undoes_an_admins_change(app, db_connection
     tamper_with_manager(app)
     third = run(app, "init")
     assert third.exit_code == 0, third.output
-    assert "roles and permissions already up to date" in third.output
+    assert "role Manager: kept 1 permission(s) granted by hand" in third.output
+    assert "can_list on MsspUserView" in third.output
     manager = role_permissions(app)[MANAGER]
     assert "can list on MsspUserView" in manager
     assert "can read on Contract" not in manager
