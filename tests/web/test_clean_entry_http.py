@@ -191,7 +191,7 @@ def test_the_api_refuses_an_invalid_email(app, world, api):
 
 
 def test_the_migration_reports_existing_name_clashes_by_name(app, db_session):
-    path = Path(__file__).parents[2] / "migrations/versions/20261205_0021_renewals_client_name_ci.py"
+    path = Path(__file__).parents[2] / "migrations/versions/20261205_0024_renewals_client_name_ci.py"
     spec = importlib.util.spec_from_file_location("client_name_ci", path)
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)

@@ -4,8 +4,8 @@ A unique index on lower(btrim(company_name)): "Acme" and " acme " can no longer 
 exist. Existing clashes are reported by name (with what to do) instead of the index
 creation failing with a bare duplicate-key error; nothing is renamed behind anyone's back.
 
-Revision ID: 0021_renewals_client_name_ci
-Revises: 0020_renewals_contract_signed
+Revision ID: 0024_renewals_client_name_ci
+Revises: 0023_global_search
 Create Date: 2026-12-05 15:30:00.000000
 
 """
@@ -13,8 +13,8 @@ from alembic import op
 import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
-revision = '0021_renewals_client_name_ci'
-down_revision = '0020_renewals_contract_signed'
+revision = '0024_renewals_client_name_ci'
+down_revision = '0023_global_search'
 branch_labels = None
 depends_on = None
 
