@@ -117,6 +117,8 @@ class BaseConfig:
     APP_NAME = "MSSP Client Management"
     # Every page's layout: FAB's, plus the favicon, page titles and app/static/css/mssp.css.
     FAB_BASE_TEMPLATE = "mssp/layout.html"
+    #: "/" is each role's start page (issue 17.9).
+    FAB_INDEX_VIEW = "app.views.start.StartIndexView"
     FAB_CREATE_DB = False
     FAB_UPDATE_PERMS = False
     FAB_SECURITY_MANAGER_CLASS = "app.security.manager.MsspSecurityManager"

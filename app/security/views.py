@@ -23,6 +23,7 @@ from app.security.oidc import SSO_SESSION_KEY, end_session_url
 from app.security.redirects import safe_next_path
 from app.security.sessions import restamp_session
 from app.services.accounts import login_security, passwords
+from app.services.accounts.roles import ADMIN, MANAGER
 from app.web.base import MsspListWidget
 from app.web.custom_field_support import FabCustomFieldsMixin
 from app.web.quick_search import QuickSearchMixin
@@ -54,7 +55,14 @@ class SafeLoginMixin:
         raise NotImplementedError
 
     def _get_safe_next_url(self) -> str:
-        return safe_next_path(request.args.get("next")) or self.appbuilder.get_url_for_index
+        return safe_next_path(request.args.get("next")) or self._start_page()
+
+    def _start_page(self) -> str:
+        """Where a sign-in without `next` leads: managers' dashboard, everyone else's start page."""
+        roles = {role.name for role in getattr(g.user, "roles", None) or []}
+        if roles & {ADMIN, MANAGER}:
+            return url_for("DashboardView.overview")
+        return self.appbuilder.get_url_for_index
 
     def login_response(self):
         if g.user is not None and g.user.is_authenticated:
@@ -67,7 +75,8 @@ class SafeLoginMixin:
                 flash(self.invalid_login_message, "warning")
                 return redirect(self.appbuilder.get_url_for_login_with(next_path))
             login_user(user, remember=False)
-            return redirect(next_path or self.appbuilder.get_url_for_index)
+            g.user = user
+            return redirect(next_path or self._start_page())
         return self.render_template(
             self.login_template, title=self.title, form=form, appbuilder=self.appbuilder
         )

@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
@@ -254,3 +256,28 @@ def assignment_history(
             )
         )
     )
+
+
+@dataclass(frozen=True)
+class OverdueAssignment:
+    assignment_id: uuid.UUID
+    asset_label: str
+    client_id: uuid.UUID
+    company_name: str
+    expected_return_date: date
+
+
+def overdue_assignments(session: Session, today: date, limit: int = 50) -> list[OverdueAssignment]:
+    """Assets still out past their expected return date (the "hardware not returned" alert's
+    rows), the longest overdue first."""
+    a = ClientHardwareAssignment
+    rows = session.execute(
+        select(a.id, HardwareAsset, Client.id, Client.company_name, a.expected_return_date)
+        .join(HardwareAsset, HardwareAsset.id == a.hardware_asset_id)
+        .join(Client, Client.id == a.client_id)
+        .where(a.return_date.is_(None), a.expected_return_date < today)
+        .where(a.status == HardwareAssignmentStatus.ACTIVE)
+        .order_by(a.expected_return_date, a.id)
+        .limit(limit)
+    )
+    return [OverdueAssignment(row[0], str(row[1]), row[2], row[3], row[4]) for row in rows]

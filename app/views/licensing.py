@@ -45,6 +45,7 @@ class LicensePoolView(MsspModelView):
     edit_title = "Edit license pool"
     picker_search_columns = ("vendor", "product_name")
     label_columns = {**LABELS, **USAGE_LABELS}
+    money_export_columns = ("assigned_seats_cost",)
     list_columns = [
         "vendor",
         "product_name",

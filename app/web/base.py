@@ -104,6 +104,8 @@ class MsspModelView(QuickSearchMixin, CustomFieldsMixin, ListingMixin, WritesMix
     related_filter_paths: ClassVar[dict[str, str]] = {}
     #: List column -> what sorting on it means ("client" -> "client.company_name").
     order_aliases: ClassVar[dict[str, str]] = {}
+    #: Computed columns of money (not model columns) that the CSV export writes as numbers.
+    money_export_columns: ClassVar[tuple[str, ...]] = ()
     #: Columns of the CSV export (default: the list columns).
     export_columns: ClassVar[list[str] | None] = None
     #: JSON column -> "object" (default), "array" or "any".

@@ -47,16 +47,25 @@ MONEY_CLASS = "mssp-money"
 
 
 class MoneyText(str):
-    """A formatted amount of money: plain text everywhere (CSV, messages); an HTML list
-    right-aligns the columns whose cells hold one (`money_columns`)."""
+    """A formatted amount of money: plain text on screens and in messages; an HTML list
+    right-aligns the columns whose cells hold one (`money_columns`); a CSV export writes its
+    `amount` as a number and its `currency` in a column of its own (`money_cell`)."""
 
-    __slots__ = ()
+    amount: Decimal
+    currency: str
 
 
 def format_money(amount: Decimal | None, currency: str | None) -> str:
     if amount is None:
         return ""
-    return MoneyText(f"{amount:,.2f} {currency or ''}".rstrip())
+    text = MoneyText(f"{amount:,.2f} {currency or ''}".rstrip())
+    text.amount, text.currency = amount, currency or ""
+    return text
+
+
+def money_cell(value: Any) -> str:
+    """A money value as a spreadsheet number ("-1234.50": no separators, no currency)."""
+    return f"{value.amount:.2f}" if isinstance(value, MoneyText) else str(value)
 
 
 def money_columns(rows: list[dict[str, Any]]) -> set[str]:

@@ -18,7 +18,7 @@ from wtforms import Form
 from app.db.like import contains_pattern
 from app.web import csv_export
 from app.web.datamodel import deep_page_message
-from app.web.display import format_value
+from app.web.display import format_value, is_money_column, money_cell
 from app.web.lookups import (
     PICKER_LIMIT,
     eager_options,
@@ -194,11 +194,29 @@ class ListingMixin:
             self.datamodel.session.rollback()
             return jsonify(message="A filter value does not fit its column."), 400
         labels = {**self.label_columns, **self.custom_labels()}
-        header = [str(labels.get(c, c)) for c in columns]
+        money = [c for c in columns if self.is_money_export_column(c)]
+        # Money as numbers (a spreadsheet sums them) beside the row's currency.
+        with_currency = bool(money) and "currency" not in columns and hasattr(self.datamodel.obj, "currency")
+        if with_currency:
+            columns.insert(columns.index(money[0]) + 1, "currency")
+        header = [str(labels.get(c, c.replace("_", " ").capitalize())) for c in columns]
+
+        def row(item: Any) -> list[str]:
+            return [
+                money_cell(self.export_value(item, c))
+                if c in money
+                else csv_export.cell(self.export_value(item, c))
+                for c in columns
+            ]
+
         return csv_export.csv_response(
-            filename=csv_export.filename_for(self.entity_label),
-            header=header,
-            rows=([csv_export.cell(self.export_value(item, c)) for c in columns] for item in rows),
+            filename=csv_export.filename_for(self.entity_label), header=header, rows=(row(i) for i in rows)
+        )
+
+    def is_money_export_column(self, column: str) -> bool:
+        """Whether CSV writes `column` as a number (money of the model, or declared by the view)."""
+        return column in self.money_export_columns or (
+            "." not in column and is_money_column(self.datamodel.obj, column)
         )
 
     def export_value(self, item: Any, column: str) -> str:
