@@ -14,6 +14,7 @@ from decimal import Decimal
 from app.dashboards.access import FinanceScope
 from app.dashboards.charts import ChartContext, license_usage, open_tickets, sla_compliance_months
 from app.dashboards.queries import clients, finance, renewals
+from app.services.reconciliation.totals import MONTH_FILTER_ARG, revenue_at_risk
 
 #: The note of a tile that counts every service although one is chosen.
 ALL_SERVICES = "all services"
@@ -32,6 +33,8 @@ class Tile:
     #: Whether the service filter narrows this number (else the note says "all services").
     by_service: bool = False
     extra: dict = field(default_factory=dict)
+    #: The page listing what the number adds up (a URL path with its filters), if any.
+    link: str = ""
 
 
 def money(amount: Decimal, currency: str) -> str:
@@ -92,7 +95,26 @@ def _money_tiles(ctx: ChartContext) -> list[Tile]:
             warn=ending.get(30, 0) > 0,
             by_service=True,
         ),
+        _revenue_at_risk_tile(ctx, ids, scope_note),
     ]
+
+
+def _revenue_at_risk_tile(ctx: ChartContext, ids, scope_note: str) -> Tile:
+    """This month's revenue findings of the reconciliation: the findings page's own sum."""
+    month = ctx.today.replace(day=1)
+    totals = revenue_at_risk(ctx.session, month, ids)
+    link = f"/reconciliationfindingview/list/?{MONTH_FILTER_ARG}={month.isoformat()}"
+    if ctx.client_id:
+        link += f"&_flt_0_client={ctx.client_id}"
+    return Tile(
+        "revenue_at_risk",
+        "Revenue at risk this month",
+        [money(t.amount, t.currency) for t in totals] or ["—"],
+        note=_join(scope_note, _count(sum(t.findings for t in totals), "finding")),
+        financial=True,
+        warn=bool(totals),
+        link=link,
+    )
 
 
 def _sla_tile(ctx: ChartContext) -> Tile:

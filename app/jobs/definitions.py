@@ -61,6 +61,21 @@ JOBS: tuple[JobSpec, ...] = (
         description="SLA breach evaluation (actual vs target), hourly",
     ),
     JobSpec(
+        id="reconciliation",
+        func="app.services.reconciliation.jobs:reconciliation_job",
+        trigger="cron",
+        trigger_args={"minute": 40},
+        description="reconciliation: usage rollup of the last 2 days, this month's findings (hourly)",
+        record=False,
+    ),
+    JobSpec(
+        id="reconciliation_nightly",
+        func="app.services.reconciliation.jobs:reconciliation_nightly_job",
+        trigger="cron",
+        trigger_args={"hour": 6, "minute": 5},
+        description="reconciliation: usage rollup of the last 35 days, then the months due (before alerts)",
+    ),
+    JobSpec(
         id="alerts",
         func="app.services.alerts.evaluation:alerts_job",
         trigger="cron",

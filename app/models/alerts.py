@@ -54,6 +54,8 @@ class AlertKind(enum.Enum):
     TICKET_SLA_BREACH = "ticket_sla_breach"
     DATA_SOURCE_FAILING = "data_source_failing"
     HARDWARE_OVERDUE = "hardware_overdue"
+    RECONCILIATION_FINDING = "reconciliation_finding"
+    RECONCILIATION_PERSISTS = "reconciliation_persists"
 
 
 class DigestStatus(enum.Enum):

@@ -122,3 +122,17 @@ def test_a_usage_allowance_must_name_a_number_parameter_of_the_template(db_sessi
     assert refused.value.field == "usage_allowance_parameter"
     assert "(gb_per_day)" in str(refused.value)
     db_session.rollback()
+
+
+def test_the_scheduled_job_rolls_up_usage_and_refreshes_the_months_due(db_session):
+    from datetime import date
+
+    from app.jobs.definitions import JOBS
+    from app.services.reconciliation.jobs import months_to_refresh, reconcile
+
+    assert {"reconciliation", "reconciliation_nightly"} <= {job.id for job in JOBS}
+    assert months_to_refresh(date(2026, 12, 3)) == [date(2026, 11, 1), date(2026, 12, 1)]
+    assert months_to_refresh(date(2026, 12, 6)) == [date(2026, 12, 1)]
+    world = build_reconciliation_world(db_session)
+    line = reconcile(world.month + timedelta(days=1), session=db_session)
+    assert f"reconciliation {world.month:%Y-%m}: 7 line(s), 7 finding(s)" in line

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 
@@ -100,3 +101,22 @@ def test_the_client_page_has_a_reconciliation_tab(admin_client, world):
 
 def test_nobody_edits_a_finding(admin_client, world):
     assert admin_client.get("/reconciliationfindingview/add").status_code in (302, 403, 404)
+
+
+def revenue_tile(browser) -> list[str]:
+    body = browser.get("/dashboards/api/headline").get_json()
+    return next(t["values"] for t in body["tiles"] if t["key"] == "revenue_at_risk")
+
+
+def page_totals(browser, world) -> list[str]:
+    html = browser.get(page_url(world)).get_data(as_text=True)
+    block = html.split('data-testid="revenue-at-risk"')[1].split("</div>")[0]
+    return re.findall(r'data-currency="[A-Z]{3}">([^<]+)<', block)
+
+
+def test_the_dashboard_tile_equals_the_pages_sum(manager_client, world):
+    assert revenue_tile(manager_client) == page_totals(manager_client, world) == ["645.00 EUR", "100.00 USD"]
+
+
+def test_an_account_managers_tile_sums_their_clients_as_their_page_does(account_manager_client, world):
+    assert revenue_tile(account_manager_client) == page_totals(account_manager_client, world) == ["75.00 EUR"]

@@ -20,6 +20,8 @@ class LevelMeaning(enum.Enum):
     PERCENT = "percent used"  # due: the largest threshold reached
     RUNS = "failed runs in a row"  # due: the largest count reached
     NONE = "fires when it happens"  # one level, 0, not configurable
+    AMOUNT = "money at stake at or above"  # due: the largest amount reached (in the finding's currency)
+    MONTHS = "months in a row"  # due: the largest count reached
 
 
 class Audience(enum.Enum):
@@ -75,6 +77,11 @@ KINDS: dict[AlertKind, KindInfo] = {
                  Audience.ADMINS, "DataSourceQueryView.show", "DataSourceQuery"),
         KindInfo(AlertKind.HARDWARE_OVERDUE, "Hardware not returned", LevelMeaning.DAYS_AFTER, (1,),
                  Audience.CLIENT_OWNER, "HardwareAssignmentView.show", "ClientHardwareAssignment"),
+        # Once per finding and month (the record is that month's finding: app.services.reconciliation).
+        KindInfo(AlertKind.RECONCILIATION_FINDING, "Reconciliation finding", LevelMeaning.AMOUNT, (1000,),
+                 Audience.CLIENT_OWNER, "ReconciliationFindingView.show", "ReconciliationFinding"),
+        KindInfo(AlertKind.RECONCILIATION_PERSISTS, "Reconciliation finding persists", LevelMeaning.MONTHS,
+                 (3,), Audience.CLIENT_OWNER, "ReconciliationFindingView.show", "ReconciliationFinding"),
     )
 }
 
@@ -85,6 +92,8 @@ LEVEL_LIMITS: dict[LevelMeaning, tuple[int, int]] = {
     LevelMeaning.PERCENT: (1, 100),
     LevelMeaning.RUNS: (1, 1000),
     LevelMeaning.NONE: (0, 0),
+    LevelMeaning.AMOUNT: (1, 100_000_000),
+    LevelMeaning.MONTHS: (2, 120),
 }
 MAX_LEVELS = 10
 

@@ -31,6 +31,7 @@ from app.models.hardware import ClientHardwareAssignment, HardwareAsset, Hardwar
 from app.models.integrations import DataSourceQuery, ExternalDataSource
 from app.models.licensing import ClientLicense, LicensePool
 from app.models.metrics import SLAMetric, TicketSummary
+from app.models.reconciliation import FindingKind, ReconciliationFinding
 from app.services.alerts.kinds import KINDS, LevelMeaning, due_level
 from app.services.contract_counting import COUNTING_STATUS, counts
 from app.services.licensing import SEAT_HOLDING_STATUSES
@@ -292,6 +293,54 @@ def _number(value: Decimal | None) -> str:
     return "none" if value is None else f"{value.normalize():f}"
 
 
+# --- reconciliation ------------------------------------------------------------------------------
+
+
+def _months_running():  # type: ignore[no-untyped-def]
+    f = ReconciliationFinding
+    return (
+        (func.extract("year", f.month) - func.extract("year", f.first_month)) * 12
+        + func.extract("month", f.month) - func.extract("month", f.first_month) + 1
+    )
+
+
+def _findings(kind: AlertKind, measure, meaning: LevelMeaning) -> Rule:  # type: ignore[no-untyped-def]
+    """This month's findings (the record is the month's finding, `occurrence` the month): once
+    per finding and month. Not-reconcilable notices never alert. Last month's alerts resolve."""
+
+    def rule(session: Session, ctx: RuleContext, only_ids: Ids) -> list[Candidate]:
+        f = ReconciliationFinding
+        month = ctx.today.replace(day=1)
+        query = (
+            select(f, Client.company_name, measure.label("measure"))
+            .join(Client, Client.id == f.client_id)
+            .where(f.month == month, f.kind != FindingKind.NOT_RECONCILABLE)
+        )
+        if only_ids is None:
+            query = query.where(measure >= min(ctx.levels))
+        else:
+            query = query.where(f.id.in_(only_ids))
+        candidates = []
+        for finding, company, measured in session.execute(query):
+            level = due_level(meaning, ctx.levels, measured) if only_ids is None else None
+            running = "" if meaning is LevelMeaning.AMOUNT else f" for {int(measured)} months in a row"
+            candidates.append(Candidate(
+                finding.id, finding.client_id, f"{month:%Y-%m}", level, month,
+                f"{finding.kind.label} at {company}{running}: {finding.value:,.2f} {finding.currency} "
+                f"({month:%b %Y})",
+                finding.detail,
+            ))
+        return candidates
+
+    return rule
+
+
+reconciliation_finding = _findings(
+    AlertKind.RECONCILIATION_FINDING, ReconciliationFinding.value, LevelMeaning.AMOUNT
+)
+reconciliation_persists = _findings(AlertKind.RECONCILIATION_PERSISTS, _months_running(), LevelMeaning.MONTHS)
+
+
 RULES: dict[AlertKind, Rule] = {
     AlertKind.CONTRACT_RENEWAL: contract_renewal,
     AlertKind.CONTRACT_END: contract_end,
@@ -302,4 +351,6 @@ RULES: dict[AlertKind, Rule] = {
     AlertKind.TICKET_SLA_BREACH: ticket_sla_breach,
     AlertKind.DATA_SOURCE_FAILING: data_source_failing,
     AlertKind.HARDWARE_OVERDUE: hardware_overdue,
+    AlertKind.RECONCILIATION_FINDING: reconciliation_finding,
+    AlertKind.RECONCILIATION_PERSISTS: reconciliation_persists,
 }

@@ -102,7 +102,9 @@ def refresh_month(
                 key = finding_key(found.kind.value, line.client_id, line.service_id, line.scope_id)
                 finding_rows.append(
                     {
-                        "id": uuid.uuid4(),
+                        # The same finding of the same month keeps its id across refreshes: alerts
+                        # and bookmarks point at it.
+                        "id": uuid.uuid5(key, month.isoformat()),
                         "line_id": line_id,
                         "finding_key": key,
                         "month": month,
