@@ -9,8 +9,8 @@ def register_cli(app: Flask) -> None:
     from app.cli.alerts_commands import alerts_group
     from app.cli.audit_commands import register_audit_commands
     from app.cli.commands import mssp, requires_migrated_database
-    from app.cli.reports_commands import reports_group
     from app.cli.reconciliation_commands import reconcile_command
+    from app.cli.reports_commands import reports_group
     from app.cli.sync_commands import register_sync_commands
     from app.dashboards.cli import refresh_rollups_command
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import redirect, url_for
+from flask import redirect
 from flask_appbuilder import IndexView, expose
 from flask_login import current_user
 

@@ -4,16 +4,16 @@
 checks are rewritten with the two new values (no column grows: the longest value is
 still 24 characters).
 
-Revision ID: 0021_recon_alert_kinds
-Revises: 0020_recon_reconciliation
+Revision ID: 0025_recon_alert_kinds
+Revises: 0024_renewals_client_name_ci
 Create Date: 2026-12-05 15:20:00.000000
 
 """
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0021_recon_alert_kinds'
-down_revision = '0020_recon_reconciliation'
+revision = '0025_recon_alert_kinds'
+down_revision = '0024_renewals_client_name_ci'
 branch_labels = None
 depends_on = None
 
