@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.models.alerts import Alert, AlertKind, AlertRecipient, AlertSetting
 from app.services.alerts.evaluation import run_alerts
 from app.services.reconciliation.refresh import refresh_month
-from tests.integration.alerts_support import make_person
+from tests.factories import make_user as make_person
 from tests.reconciliation_data import build_reconciliation_world, refresh
 
 
