@@ -185,6 +185,7 @@ def test_the_client_hub_shows_every_related_tab(admin_client, world):
         "SLAMetricView",
         "TransactionView",
         "ReconciliationLineView",
+        "ClientReportArchiveView",
     ]
     for text in (
         "World Contract 2026",
