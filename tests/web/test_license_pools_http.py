@@ -63,7 +63,7 @@ def test_the_show_page_and_the_csv_carry_the_usage(pools, engineer_client):
         assert expected in text, expected
     csv = engineer_client.get("/licensepoolview/export/?_flt_0_vendor=Usage").get_data(as_text=True)
     assert "Assigned seats,Free seats,Utilisation,Cost of assigned seats" in csv
-    assert ",5,3,62.5 %,62.50 EUR," in csv
+    assert ",5,3,62.5 %,62.50,EUR," in csv
 
 
 # --- REST API -------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ def test_money_columns_are_right_aligned_and_only_they(manager_client, world):
     assert re.search(r"<td>\s*Mine\s*</td>", page)
     # The CSV export keeps plain text.
     csv = manager_client.get("/transactionview/export/").get_data(as_text=True)
-    assert "1,500.00 USD" in csv and "mssp-money" not in csv
+    assert ",1500.00,USD," in csv and "mssp-money" not in csv
 
 
 def test_lists_link_related_records_the_person_may_open(admin_client, engineer_client, world):
