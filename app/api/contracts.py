@@ -14,7 +14,8 @@ from app.services.contracts import RENEWAL_STATUSES, ending_within_clause, renew
 from app.web.datamodel import MsspSQLAInterface
 from app.web.dates import StrictIsoDate
 from app.web.db_errors import REFUSALS
-from app.web.filters.contracts import ENDING_WITHIN_ARG, FilterCondition, parse_ending_within
+from app.web.filters import FilterCondition
+from app.web.filters.contracts import ENDING_WITHIN_ARG, parse_ending_within
 from app.web.rest import API_PERMISSIONS, MsspModelRestApi
 
 

@@ -40,11 +40,8 @@ from app.services.contracts import (
 from app.web.dates import IsoDateField
 from app.web.db_errors import REFUSALS, refusal_for
 from app.web.display import enum_label
-from app.web.filters.contracts import (
-    ENDING_WITHIN_ARG,
-    FilterCondition,
-    parse_ending_within,
-)
+from app.web.filters import FilterCondition
+from app.web.filters.contracts import ENDING_WITHIN_ARG, parse_ending_within
 
 
 class RenewalForm(DynamicForm):

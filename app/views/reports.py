@@ -55,9 +55,7 @@ class ClientReportView(BaseView):
         client, period, problem = self._open(client_id)
         if problem:
             return problem
-        stored = None if request.args.get("live") else archive.stored_report(db.session, client_id, period)
-        data = stored.figures if stored is not None else build_report(db.session, client_id, period)
-        notes = stored.notes if stored is not None else None
+        stored, data, notes = self._figures(client_id, period)
         look = archive.branding(db.session)
         return self.render_template(
             "reports/page.html",
@@ -101,9 +99,8 @@ class ClientReportView(BaseView):
         client, period, problem = self._open(client_id)
         if problem:
             return problem
-        stored = None if request.args.get("live") else archive.stored_report(db.session, client_id, period)
-        data = stored.figures if stored is not None else build_report(db.session, client_id, period)
-        rows = ([cell(v) for v in row] for row in document.csv_rows(data, stored.notes if stored else None))
+        _stored, data, notes = self._figures(client_id, period)
+        rows = ([cell(v) for v in row] for row in document.csv_rows(data, notes))
         return csv_response(
             filename_for(f"report {client.company_name} {period.key}"), list(document.CSV_HEADER), rows
         )
@@ -173,6 +170,15 @@ class ClientReportView(BaseView):
         return redirect(url_for(".report", client_id=client_id, period=report.period_key))
 
     # --- helpers --------------------------------------------------------------------------
+
+    @staticmethod
+    def _figures(client_id: uuid.UUID, period):
+        """(stored report or None, its figures, its notes): the stored report of the period
+        unless `?live=1` asks for today's figures, which are then built."""
+        stored = None if request.args.get("live") else archive.stored_report(db.session, client_id, period)
+        if stored is not None:
+            return stored, stored.figures, stored.notes
+        return None, build_report(db.session, client_id, period), None
 
     def _open(self, client_id: uuid.UUID, args=None):
         """(client, period, None) or (None, None, an error response): 404, 403 or 400."""

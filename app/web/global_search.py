@@ -12,9 +12,7 @@ from flask import current_app, url_for
 
 from app.extensions import db
 from app.services.search import TARGETS, Group, SearchTarget, search_target, words
-
-#: The list URL argument of the quick search (every list; the same match as here).
-QUICK_SEARCH_ARG = "q"
+from app.web.quick_search import QUICK_SEARCH_ARG
 
 
 @dataclass

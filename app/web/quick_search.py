@@ -16,7 +16,7 @@ from sqlalchemy import Enum, String, Text, false, or_
 
 from app.db.like import contains_pattern
 from app.services.search import TARGETS, SearchQueryInvalid, list_clause, words
-from app.web.filters.contracts import FilterCondition
+from app.web.filters import FilterCondition
 
 QUICK_SEARCH_ARG = "q"
 _TARGET_BY_MODEL = {target.model: target for target in TARGETS}

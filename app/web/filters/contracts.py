@@ -2,21 +2,9 @@
 
 from __future__ import annotations
 
-from flask_appbuilder.models.filters import BaseFilter
-
 #: The URL argument of the "ending within N days" filter, and its largest value.
 ENDING_WITHIN_ARG = "ending_within"
 MAX_ENDING_WITHIN_DAYS = 3660
-
-
-class FilterCondition(BaseFilter):
-    """Applies a ready SQL condition (the value) to a list query."""
-
-    name = "Condition"
-    arg_name = "condition"
-
-    def apply(self, query, value):
-        return query.filter(value)
 
 
 def parse_ending_within(raw: str | None) -> int | None:
