@@ -419,6 +419,12 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=20)
     parser.add_argument("--memory-requests", type=int, default=1000)
     parser.add_argument("--skip-ingestion", action="store_true")
+    parser.add_argument(
+        "--cases",
+        metavar="TEXT",
+        help="only the page cases whose name holds TEXT (e.g. 'search'); no REST, dashboards, "
+        "memory, statement counts, login or ingestion figures",
+    )
     options = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)
     env = {
@@ -458,6 +464,8 @@ def main() -> None:
     try:
         browser, login_ms = login(server.base, USERS["Admin"])
         for name, url, target, sql in cases(ids):
+            if options.cases and options.cases not in name:
+                continue
             result = timed_get(browser, server.base + url, options.iterations)
             bare = bare_sql(raw, sql, options.iterations) if sql else None
             rows.append(
@@ -470,6 +478,9 @@ def main() -> None:
                 }
             )
             print(f"  {name:48s} {result['status']} p95 {result['p95']:7.1f} ms", flush=True)
+        if options.cases:
+            focused(options.database, load, rows)
+            return
         for resource in REST:
             for label, q in (
                 ("first page", "(page:0,page_size:25)"),
@@ -560,6 +571,21 @@ def main() -> None:
             indent=2,
         )
     )
+    print(f"\nwritten {path.relative_to(ROOT)}")
+
+
+def focused(database: str, load: float, rows: list[dict[str, Any]]) -> None:
+    """The table and JSON of a `--cases` run (page cases only)."""
+    print(f"\n{'case':52s} {'st':>3} {'p50':>8} {'p95':>8} {'target':>7}  verdict")
+    for r in rows:
+        ok = r["status"] == 200 and r["p95"] <= r["target_ms"]
+        print(
+            f"{r['case'][:52]:52s} {r['status']:>3} {r['p50']:8.1f} {r['p95']:8.1f} "
+            f"{r['target_ms']:>7}  {'ok' if ok else 'MISS'}"
+        )
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = RESULTS / f"run-cases-{stamp}.json"
+    path.write_text(json.dumps({"database": database, "load_average_start": load, "cases": rows}, indent=2))
     print(f"\nwritten {path.relative_to(ROOT)}")
 
 

@@ -48,6 +48,8 @@ class ClientView(MsspModelView):
         "first_interaction_date",
     ]
     base_order = ("company_name", "asc")
+    bulk_edit_columns = ("status", "industry", "company_size", "client_source", "lead_score")
+    bulk_client_path = "id"
     add_columns = [
         "company_name",
         "status",

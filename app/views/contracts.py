@@ -42,6 +42,8 @@ class ProposalView(MsspModelView):
     ]
     search_columns = ["proposal_type", "status", "valid_until_date", "service_scope", "assignee"]
     base_order = ("valid_until_date", "desc")
+    bulk_edit_columns = ("status", "assignee", "valid_until_date")
+    bulk_client_path = "service_scope.contract.client_id"
     add_columns = [
         "service_scope",
         "proposal_type",
@@ -179,6 +181,8 @@ class ContractView(ContractRenewalsMixin, MsspModelView):
     search_columns = ["contract_name", "client", "status", "start_date", "end_date", "renewal_date"]
     order_aliases = {"client": "client.company_name"}
     base_order = ("end_date", "asc")
+    bulk_edit_columns = ("status", "end_date", "renewal_date")
+    bulk_client_path = "client_id"
     add_columns = [
         "client",
         "contract_name",

@@ -58,6 +58,7 @@ class HardwareAssetView(MsspModelView):
     ]
     search_columns = ["asset_tag", "device_name", "serial_number", "asset_type", "manufacturer", "status"]
     base_order = ("asset_tag", "asc")
+    bulk_edit_columns = ("status", "manufacturer")
     add_columns = [
         "asset_tag",
         "serial_number",

@@ -58,6 +58,7 @@ class LicensePoolView(MsspModelView):
     ]
     search_columns = ["vendor", "product_name", "license_type", "expiry_date", "is_active"]
     base_order = ("vendor", "asc")
+    bulk_edit_columns = ("expiry_date", "is_active", "license_type")
     add_columns = [
         "vendor",
         "product_name",

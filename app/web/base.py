@@ -36,6 +36,7 @@ from markupsafe import Markup
 from werkzeug.routing import BuildError
 from wtforms.fields.core import UnboundField
 
+from app.web.bulk_edit import BulkEditMixin
 from app.web.custom_field_support import CustomFieldsMixin, is_custom_column
 from app.web.display import MONEY_CLASS, format_value, money_columns, plain_value, pretty_json
 from app.web.fields import RelationPickerField, VersionField
@@ -64,6 +65,7 @@ CRUD_PERMISSIONS: dict[str, str] = {
     "add": "create",
     "edit": "edit",
     "delete": "delete",
+    "bulk_edit": "edit",
 }
 
 
@@ -84,7 +86,7 @@ def can_read(resource: str) -> bool:
     return holds("can_read", resource)
 
 
-class MsspModelView(QuickSearchMixin, CustomFieldsMixin, ListingMixin, WritesMixin, ModelView):
+class MsspModelView(BulkEditMixin, QuickSearchMixin, CustomFieldsMixin, ListingMixin, WritesMixin, ModelView):
     """Base screen: subclass with `datamodel = MsspSQLAInterface(Model)` and columns."""
 
     # ---- declared by a domain view ----------------------------------------------------

@@ -364,7 +364,9 @@ class CustomFieldsMixin:
 
     def with_custom_field_filters(self, filters: Any) -> Any:
         """The list's filters narrowed by `cf_...` arguments (only on this view's own pages)."""
-        if request.endpoint not in (f"{self.endpoint}.list", f"{self.endpoint}.export_csv"):
+        if request.endpoint not in (
+            f"{self.endpoint}.list", f"{self.endpoint}.export_csv", f"{self.endpoint}.bulk_edit"
+        ):
             return filters
         if request.environ.get(_FILTER_FAILED_KEY):
             return filters  # the list is shown again without filters, with the message

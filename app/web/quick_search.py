@@ -50,7 +50,9 @@ class QuickSearchMixin:
 
     def with_custom_field_filters(self, filters: Any) -> Any:
         filters = super().with_custom_field_filters(filters)  # type: ignore[misc]
-        if request.endpoint not in (f"{self.endpoint}.list", f"{self.endpoint}.export_csv"):  # type: ignore[attr-defined]
+        if request.endpoint not in (
+            f"{self.endpoint}.list", f"{self.endpoint}.export_csv", f"{self.endpoint}.bulk_edit",  # type: ignore[attr-defined]
+        ):
             return filters
         query = (request.args.get(QUICK_SEARCH_ARG) or "").strip()
         if not query:

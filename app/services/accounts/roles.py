@@ -135,6 +135,12 @@ ROW_FILTERED: dict[str, frozenset[str]] = {
     ),
 }
 
+#: role -> resources it *bulk-edits* only for the clients its people are assigned to (the
+#: others of a selection are refused with the reason; app.web.bulk_edit).
+EDIT_ROW_FILTERED: dict[str, frozenset[str]] = {
+    ACCOUNT_MANAGER: frozenset(CLIENT_RESOURCES),
+}
+
 ROLE_NAMES = (ADMIN, MANAGER, ACCOUNT_MANAGER, ENGINEER)
 
 
