@@ -4,13 +4,21 @@
 coarse step (30 days -> 6 h). A long window is fetched in chunks of at most
 `max_data_points` steps, one page each, so the page cap bounds it too.
 Auth: `Authorization: Bearer <service account token>`; `/api/health` needs none.
+
+Prometheus evaluates a range query at `start`, `start + step`, ...: the range starts on a
+multiple of the step (as Grafana aligns its own queries), so every run asks for the same
+instants and a re-run finds the points it stored; consecutive windows share no instant
+(both ends are inclusive). No data is not an error: Grafana answers a query that matched
+nothing with no frames, or with one frame that has no fields or no values; such frames
+are dropped before mapping, so the run stores 0 rows and succeeds. An answer without
+`results.A`, or frames that are not a list, is still a failure.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from app.integrations.base import DataSourceType, FetchRequest, object_schema
@@ -83,13 +91,14 @@ class GrafanaSource(DataSourceType):
 
     @staticmethod
     def windows(request: FetchRequest, step: int, max_points: int) -> Iterator[tuple[datetime, datetime]]:
-        """[since, until] cut into windows of at most `max_points` steps."""
-        span = timedelta(seconds=step * max_points)
-        start = request.since
-        while start < request.until:
-            end = min(start + span, request.until)
+        """[since, until] from the step boundary at or before `since`, in windows of at most
+        `max_points` instants that share none: [s, s + (n-1) step], [s + n step, ...]."""
+        start = datetime.fromtimestamp(int(request.since.timestamp()) // step * step, UTC)
+        last = timedelta(seconds=step * (max_points - 1))
+        while start <= request.until:
+            end = min(start + last, request.until)
             yield start, end
-            start = end
+            start += timedelta(seconds=step * max_points)
 
     def fetch(self, client: SourceClient, config: Mapping[str, Any], request: FetchRequest) -> Iterator[Any]:
         step = int(config.get("step_seconds") or DEFAULT_STEP_SECONDS)
@@ -136,6 +145,10 @@ class GrafanaSource(DataSourceType):
             raise UnexpectedResponse(f"unexpected response: {request.endpoint} has no results.{REF_ID}")
         if result.get("error"):
             raise UnexpectedResponse(f"Grafana query error: {result['error']}"[:500])
+        frames = result.get("frames", [])  # left out when the query matched nothing
+        if not isinstance(frames, list):
+            raise UnexpectedResponse(f"unexpected response: results.{REF_ID}.frames is not a list")
+        result["frames"] = [frame for frame in frames if not is_empty_frame(frame)]
         return page
 
     def _query_range(
@@ -153,6 +166,31 @@ class GrafanaSource(DataSourceType):
         if not isinstance(page, dict) or page.get("status") != "success":
             detail = page.get("error", page) if isinstance(page, dict) else page
             raise UnexpectedResponse(f"Prometheus query error: {detail}"[:500])
-        if page.get("data", {}).get("resultType") != "matrix":
+        data = page.get("data")
+        if not isinstance(data, dict) or data.get("resultType") != "matrix":
             raise UnexpectedResponse("unexpected response: query_range did not return a matrix")
+        if not isinstance(data.get("result"), list):
+            raise UnexpectedResponse("unexpected response: query_range's data.result is not a list")
+        data["result"] = [series for series in data["result"] if not _is_empty_series(series)]
         return page
+
+
+def is_empty_frame(frame: Any) -> bool:
+    """A data frame that carries no value: no fields, or no (or only empty) value columns.
+
+    Only a frame (an object with a `schema`) can be empty: anything else goes on to the
+    mapping, which fails on it naming the path.
+    """
+    if not isinstance(frame, dict) or not isinstance(frame.get("schema"), dict):
+        return False
+    if frame["schema"].get("fields") == []:
+        return True
+    data = frame.get("data")
+    if data is None:
+        return True
+    values = data.get("values") if isinstance(data, dict) else None
+    return isinstance(values, list) and all(column == [] for column in values)
+
+
+def _is_empty_series(series: Any) -> bool:
+    return isinstance(series, dict) and series.get("values") == []

@@ -10,14 +10,20 @@ single values are repeated on each row.
 
 A required path that matches nothing is an error naming the path and the record.
 A path through an empty list (`$.issues[*]` on `"issues": []`) is no data, not an error.
+
+Text longer than its column is never cut silently: a key or a name (a ticket key, a metric
+name, a unit) refuses its row, free text (a ticket summary) is shortened with an ellipsis;
+both are counted in TypingNotes for the run's summary.
 """
 
 from __future__ import annotations
 
 import enum
+import json
 import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -35,18 +41,23 @@ ROWS = "rows"
 CLIENT = "client"
 
 
+#: What a text longer than its column does: refuse its row, or be shortened (with an ellipsis).
+REFUSE, SHORTEN = "refuse", "shorten"
+
+
 @dataclass(frozen=True)
 class FieldSpec:
-    kind: str  # string, datetime, date, float, decimal, bool, or enum
+    kind: str  # string, datetime, date, float, decimal, bool, labels, or enum
     required: bool = False
     enum_cls: type[enum.Enum] | None = None
     max_length: int | None = None
+    too_long: str = REFUSE  # REFUSE for keys and names, SHORTEN for free text
 
 
 TARGET_FIELDS: dict[QueryTarget, dict[str, FieldSpec]] = {
     QueryTarget.TICKET_SUMMARY: {
         "external_key": FieldSpec("string", True, max_length=100),
-        "summary": FieldSpec("string", True, max_length=500),
+        "summary": FieldSpec("string", True, max_length=500, too_long=SHORTEN),
         "opened_at": FieldSpec("datetime", True),
         "status": FieldSpec("enum", enum_cls=TicketStatus),
         "priority": FieldSpec("enum", enum_cls=TicketPriority),
@@ -62,6 +73,9 @@ TARGET_FIELDS: dict[QueryTarget, dict[str, FieldSpec]] = {
         "metric_name": FieldSpec("string", True, max_length=100),
         "service": FieldSpec("string", True),
         "unit": FieldSpec("string", max_length=30),
+        # The series' labels (an object of name -> text): with the metric name, what tells a
+        # series apart, e.g. "$.schema.fields[1].labels" (a Grafana frame) or "$.metric" (Prometheus).
+        "labels": FieldSpec("labels"),
     },
     QueryTarget.SLA_METRIC: {
         "metric_name": FieldSpec("string", True, max_length=100),
@@ -313,6 +327,34 @@ def to_bool(value: Any) -> bool:
     raise ValueError(f"{value!r} is not true or false")
 
 
+def labels_text(value: Any) -> str:
+    """A series' labels as canonical JSON text (keys sorted): equal labels, equal text.
+
+    An object of names to scalar values (numbers and booleans become text); none is `{}`.
+    """
+    if value is None:
+        return "{}"
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{value!r} is not an object of label names to values")
+    labels = {}
+    for name, item in value.items():
+        if isinstance(item, Mapping | list) or item is None:
+            raise ValueError(f"label {name!r} has {item!r}, not a text value")
+        labels[str(name)] = item if isinstance(item, str) else json.dumps(item)
+    return json.dumps(labels, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+class TooLong(ValueError):
+    """A text longer than the column it goes to."""
+
+    def __init__(self, text: str, limit: int) -> None:
+        self.text, self.limit = text, limit
+        super().__init__(f"is {len(text)} characters, longer than the {limit} its column holds")
+
+    def shortened(self) -> str:
+        return self.text[: self.limit - 1] + "\u2026"
+
+
 def normalise_name(value: str) -> str:
     return "_".join(value.strip().lower().replace("-", " ").split())
 
@@ -344,7 +386,11 @@ def type_value(field: str, spec: FieldSpec, value: Any, enum_overrides: Mapping[
         return None
     if spec.kind == "string":
         text = value if isinstance(value, str) else str(value)
-        return text[: spec.max_length] if spec.max_length else text
+        if spec.max_length and len(text) > spec.max_length:
+            raise TooLong(text, spec.max_length)
+        return text
+    if spec.kind == "labels":
+        return labels_text(value)
     if spec.kind == "datetime":
         return to_datetime(value)
     if spec.kind == "date":
@@ -370,6 +416,8 @@ def _typed(
         return None if value is None else str(value)
     try:
         return type_value(field, specs[field], value, enum_maps.get(field))
+    except TooLong:
+        raise
     except ValueError as error:
         raise MappingFailed(f"row {row}: '{field}' {error}") from None
 
@@ -380,27 +428,94 @@ def is_finite_point(row: Mapping[str, Any]) -> bool:
     return not isinstance(value, float) or math.isfinite(value)
 
 
+@dataclass
+class TypingNotes:
+    """Rows refused and values shortened for being longer than their column, for the run's summary."""
+
+    refused_rows: int = 0  # rows not yielded (each counted once)
+    refused: dict[str, int] = dataclass_field(default_factory=dict)  # field -> rows it refused
+    shortened: dict[str, int] = dataclass_field(default_factory=dict)  # field -> values shortened
+    examples: dict[str, TooLong] = dataclass_field(default_factory=dict)  # field -> its first overlong value
+
+    def note(self, name: str, error: TooLong, rows: int, tally: dict[str, int]) -> None:
+        tally[name] = tally.get(name, 0) + rows
+        self.examples.setdefault(name, error)
+
+    def summary(self) -> list[str]:
+        """One sentence per field, e.g. "2 row(s) skipped: 'metric_name' longer than 100 characters"."""
+        parts = []
+        for name, rows in sorted(self.refused.items()):
+            example = self.examples[name]
+            parts.append(
+                f"{rows} row(s) skipped: '{name}' longer than the {example.limit} characters its column "
+                f"holds (e.g. {len(example.text)} characters: {example.text[:60]!r}...)"
+            )
+        for name, count in sorted(self.shortened.items()):
+            limit = self.examples[name].limit
+            parts.append(f"{count} '{name}' value(s) shortened to {limit} characters (ending in \u2026)")
+        return parts
+
+
+_REFUSED = object()
+
+
+def _typed_fitting(
+    name: str,
+    value: Any,
+    specs: Mapping[str, FieldSpec],
+    enum_maps: Mapping[str, Mapping[str, str]],
+    row: int,
+    rows: int,
+    notes: TypingNotes | None,
+) -> Any:
+    """_typed, with text longer than its column refused (_REFUSED) or shortened, and noted."""
+    try:
+        return _typed(name, value, specs, enum_maps, row)
+    except TooLong as error:
+        if notes is None:
+            raise MappingFailed(f"row {row}: '{name}' {error}") from None
+        if specs[name].too_long == SHORTEN:
+            notes.note(name, error, rows, notes.shortened)
+            return error.shortened()
+        notes.note(name, error, rows, notes.refused)
+        return _REFUSED
+
+
 def typed_rows(
-    pages: Iterable[Any], compiled: CompiledMapping, enum_maps: Mapping[str, Mapping[str, str]]
+    pages: Iterable[Any],
+    compiled: CompiledMapping,
+    enum_maps: Mapping[str, Mapping[str, str]],
+    notes: TypingNotes | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Every typed row of every page, in order; MappingFailed names the row and field.
 
     Values found once per record (and constants) are typed once for all its rows,
     series column by column: a Grafana frame of 10,000 points costs 10,000
     conversions per series field, not 10,000 row-by-row passes over every field.
+    A text longer than its column refuses its row or is shortened, noted in `notes`
+    (without `notes` it is a MappingFailed: never cut silently).
     """
     specs = TARGET_FIELDS[compiled.target]
     position = 0
     for payload in pages:
         for index, record in enumerate(select_records(payload, compiled)):
             single, series = extract_record(record, index, compiled)
+            length = len(next(iter(series.values()))) if series else 1
             fixed = {
-                f: _typed(f, v, specs, enum_maps, position + 1)
+                f: _typed_fitting(f, v, specs, enum_maps, position + 1, length, notes)
                 for f, v in single.items()
                 if f in specs or f == CLIENT
             }
+            if any(v is _REFUSED for v in fixed.values()):
+                assert notes is not None
+                notes.refused_rows += length
+                position += length
+                continue
             columns = {
-                f: [_typed(f, v, specs, enum_maps, position + i + 1) for i, v in enumerate(values)]
+                f: [
+                    _typed_fitting(f, v, specs, enum_maps, position + i + 1, 1, notes)
+                    for i, v in enumerate(values)
+                ]
                 for f, values in series.items()
                 if f in specs or f == CLIENT
             }
@@ -408,9 +523,19 @@ def typed_rows(
                 position += 1
                 yield fixed
                 continue
-            length = len(next(iter(series.values())))
+            refused = {  # only text can be refused: timestamp and value columns are not scanned
+                i
+                for f, values in columns.items()
+                if f != CLIENT and specs[f].kind == "string"
+                for i, v in enumerate(values)
+                if v is _REFUSED
+            }
             for i in range(length):
                 position += 1
+                if refused and i in refused:
+                    assert notes is not None
+                    notes.refused_rows += 1
+                    continue
                 row = dict(fixed)
                 for f, values in columns.items():
                     row[f] = values[i]

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Uuid,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, MappedColumn, mapped_column, relationship
 
 from app.extensions import db
@@ -157,16 +158,19 @@ class TicketSummary(UUIDPrimaryKeyMixin, TimestampMixin, ChangedByMixin, Version
 
 
 class ServicePerformanceMetric(UUIDPrimaryKeyMixin, TimestampMixin, db.Model):
-    """One point of a (client, service, metric) time series, e.g. EDR endpoints online.
+    """One point of a (client, service, metric, labels) time series, e.g. EDR endpoints online.
 
-    Machine-written in bulk: no version or author columns. Re-ingesting a point
-    upserts on the unique key instead of duplicating it.
+    A series is its metric name AND its labels (Prometheus's model): `detections{severity="high"}`
+    and `detections{severity="low"}` are two series of one metric. Machine-written in bulk: no
+    version or author columns. Re-ingesting a point upserts on the unique key instead of
+    duplicating it.
     """
 
     __tablename__ = "service_performance_metrics"
     __table_args__ = (
+        # `labels` last: the key's first four columns still serve time-range reads of a metric.
         UniqueConstraint(
-            "client_id", "service_id", "metric_name", "timestamp",
+            "client_id", "service_id", "metric_name", "timestamp", "labels",
             name="uq_service_performance_metrics_point",
         ),
     )
@@ -182,6 +186,10 @@ class ServicePerformanceMetric(UUIDPrimaryKeyMixin, TimestampMixin, db.Model):
         Uuid, nullable=False, index=True, info={TRIGGER_REFERENCES: "services"}
     )
     metric_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    #: The series' labels as the source named them (e.g. {"severity": "high"}); {} for none.
+    labels: Mapped[dict[str, str]] = mapped_column(
+        JSONB, nullable=False, default=dict, server_default=text("'{}'::jsonb")
+    )
     timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, index=True)
     # A measurement, not money: double precision is right here.
     value: Mapped[float] = mapped_column(Double, nullable=False)

@@ -8,6 +8,11 @@ from app.web.datamodel import MsspSQLAInterface
 from app.web.labels import AUDIT_FIELDSET
 
 
+def format_labels(labels: dict[str, str] | None) -> str:
+    """A series' labels as Prometheus writes them (`severity="high", sensor="s1"`); "-" for none."""
+    return ", ".join(f'{name}="{value}"' for name, value in sorted((labels or {}).items())) or "-"
+
+
 class SLAMetricView(MsspModelView):
     datamodel = MsspSQLAInterface(SLAMetric)
     entity_label = "SLA metric"
@@ -99,13 +104,15 @@ class ServiceMetricView(MsspModelView):
     show_title = "Service metric"
     add_title = "Add service metric"
     edit_title = "Edit service metric"
-    list_columns = ["timestamp", "client", "service", "metric_name", "value", "unit"]
+    list_columns = ["timestamp", "client", "service", "metric_name", "labels", "value", "unit"]
     search_columns = ["client", "service", "metric_name", "timestamp"]
     order_aliases = {"client": "client.company_name", "service": "service.name"}
     base_order = ("timestamp", "desc")
     add_columns = ["client", "service", "metric_name", "timestamp", "value", "unit"]
     edit_columns = add_columns
-    show_columns = [*add_columns, "created_at", "updated_at"]
+    show_columns = [*add_columns, "labels", "created_at", "updated_at"]
+    # A series' labels as Prometheus writes them: severity="high", sensor="s1".
+    formatters_columns = {"labels": format_labels}
 
 
 class SnapshotView(MsspModelView):

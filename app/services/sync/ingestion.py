@@ -60,7 +60,11 @@ class UpsertCounts:
 
 
 class MetricPoint(NamedTuple):
-    """One point; a NamedTuple, so that a million of them are cheap to build and to key."""
+    """One point; a NamedTuple, so that a million of them are cheap to build and to key.
+
+    `labels` is the series' labels as canonical JSON text (app.integrations.mapping.labels_text):
+    hashable, formatted once per series, and read by PostgreSQL as jsonb.
+    """
 
     client_id: uuid.UUID
     service_id: uuid.UUID
@@ -68,6 +72,7 @@ class MetricPoint(NamedTuple):
     timestamp: datetime
     value: float
     unit: str | None = None
+    labels: str = "{}"
 
 
 def _cursor(session: Session) -> Any:
@@ -93,22 +98,22 @@ CHUNK_POINTS = 50_000
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
 EPOCH_SQL = "timestamptz 'epoch' + epoch_us * interval '1 microsecond'"
-#: The order of a staged line: a series' four columns are formatted once, as one piece.
-STAGE_COLUMNS = "id, client_id, service_id, metric_name, unit, epoch_us, value"
+#: The order of a staged line: a series' five columns are formatted once, as one piece.
+STAGE_COLUMNS = "id, client_id, service_id, metric_name, unit, labels, epoch_us, value"
 #: The stage once probed: each point with the stored row it matches (`stored`, its `ctid`;
 #: NULL for a new point) and whether that row holds the same value and unit already.
 PROBED_TABLE = "_ingest_metric_points_probed"
 STAGE_DDL = f"""
 CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE_TABLE} (
-    id uuid, client_id uuid, service_id uuid, metric_name varchar(100),
+    id uuid, client_id uuid, service_id uuid, metric_name varchar(100), labels jsonb,
     epoch_us bigint, value double precision, unit varchar(30)
 ) ON COMMIT DELETE ROWS;
 CREATE TEMPORARY TABLE IF NOT EXISTS {PROBED_TABLE} (
-    id uuid, client_id uuid, service_id uuid, metric_name varchar(100),
+    id uuid, client_id uuid, service_id uuid, metric_name varchar(100), labels jsonb,
     "timestamp" timestamptz, value double precision, unit varchar(30), stored tid, same boolean
 ) ON COMMIT DELETE ROWS"""
 #: The point key, in the order of the unique index `uq_service_performance_metrics_point`.
-POINT_KEY = ("client_id", "service_id", "metric_name", '"timestamp"')
+POINT_KEY = ("client_id", "service_id", "metric_name", '"timestamp"', "labels")
 
 
 def _key(alias: str) -> str:
@@ -142,17 +147,17 @@ _PROBE = f"""LEFT JOIN LATERAL (
 PROBE_STAGED = f"""
 WITH probed AS (
     INSERT INTO {PROBED_TABLE}
-    SELECT s.id, s.client_id, s.service_id, s.metric_name, s."timestamp", s.value, s.unit,
+    SELECT s.id, s.client_id, s.service_id, s.metric_name, s.labels, s."timestamp", s.value, s.unit,
            found.tid, found.same
     FROM (
-        SELECT id, client_id, service_id, metric_name, {EPOCH_SQL} AS "timestamp", value, unit
+        SELECT id, client_id, service_id, metric_name, labels, {EPOCH_SQL} AS "timestamp", value, unit
         FROM {STAGE_TABLE}
     ) s {_PROBE}
     RETURNING same
 )
 SELECT count(*) FILTER (WHERE same), count(*) FILTER (WHERE NOT same) FROM probed
 """
-_TARGET_COLUMNS = 'id, client_id, service_id, metric_name, "timestamp", value, unit'
+_TARGET_COLUMNS = 'id, client_id, service_id, metric_name, labels, "timestamp", value, unit'
 #: The new points: a plain INSERT, a quarter cheaper than ON CONFLICT (no arbiter probe, no
 #: speculative insertion). If a concurrent run stored one of them meanwhile (a unique
 #: violation), the run starts over from a savepoint with UPSERT_POINTS.
@@ -185,13 +190,42 @@ SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FR
 """
 
 
-_POINT_KEY = itemgetter(0, 1, 2, 3)
+_POINT_KEY = itemgetter(0, 1, 2, 3, 6)
 
 
 def dedupe_points(points: Iterable[MetricPoint]) -> list[MetricPoint]:
     """One point per unique key, the last one winning (ON CONFLICT refuses a key twice)."""
+    return split_duplicates(points).unique
+
+
+@dataclass(frozen=True)
+class DedupedPoints:
+    """A run's points once per key: `dropped` points shared a key with a later point."""
+
+    unique: list[MetricPoint]
+    dropped: int
+    example: MetricPoint | None  # the first dropped point, to name in the run's summary
+
+
+def split_duplicates(points: Iterable[MetricPoint]) -> DedupedPoints:
+    """One point per key (client, service, metric, time, labels), the last one winning.
+
+    Two points with one key in one run are two records the mapping could not tell apart
+    (a series' labels not mapped): the caller counts and reports `dropped`, never hides it.
+    """
     points = points if isinstance(points, list | tuple) else list(points)
-    return list(dict(zip(map(_POINT_KEY, points), points, strict=True)).values())
+    unique = list(dict(zip(map(_POINT_KEY, points), points, strict=True)).values())
+    dropped = len(points) - len(unique)
+    example = None
+    if dropped:
+        seen: set[tuple[Any, ...]] = set()
+        for point in points:
+            key = _POINT_KEY(point)
+            if key in seen:
+                example = point
+                break
+            seen.add(key)
+    return DedupedPoints(unique, dropped, example)
 
 
 @contextmanager
@@ -237,27 +271,32 @@ def _copy_text(value: str | None) -> str:
 def _points_copy_buffer(points: Sequence[MetricPoint], ids: Iterator[str]) -> io.StringIO:
     """COPY text lines in STAGE_COLUMNS order.
 
-    A series' client, service, metric and unit are formatted once, as one piece of text,
+    A series' client, service, metric, unit and labels are formatted once, as one piece of text,
     found by the identity of those objects (they stay alive as long as `points`, so an id
     cannot be reused meanwhile): no UUID is hashed or formatted once per point.
     """
     series: dict[tuple[int, int, int, int], str] = {}
     lines = []
     for p in points:
-        key = (id(p[0]), id(p[1]), id(p[2]), id(p[5]))
+        key = (id(p[0]), id(p[1]), id(p[2]), id(p[5]), id(p[6]))
         head = series.get(key)
         if head is None:
             head = series[key] = "\t".join(
-                _copy_text(None if v is None else str(v)) for v in (p[0], p[1], p[2], p[5])
+                _copy_text(None if v is None else str(v)) for v in (p[0], p[1], p[2], p[5], p[6])
             )
         lines.append(f"{next(ids)}\t{head}\t{(p[3] - EPOCH) // MICROSECOND}\t{p[4]!r}\n")
     return io.StringIO("".join(lines))
 
 
-def upsert_service_metrics(session: Session, points: Iterable[MetricPoint]) -> UpsertCounts:
-    """Insert new points, update changed values, leave equal ones alone (set-based, no row loop)."""
+def upsert_service_metrics(
+    session: Session, points: Iterable[MetricPoint], *, deduplicated: bool = False
+) -> UpsertCounts:
+    """Insert new points, update changed values, leave equal ones alone (set-based, no row loop).
+
+    `deduplicated`: the caller has already kept one point per key (split_duplicates).
+    """
     with collector_paused(), _cursor(session) as cur:
-        unique = dedupe_points(points)
+        unique = list(points) if deduplicated else dedupe_points(points)
         if not unique:
             return UpsertCounts()
         cur.execute(STAGE_DDL)
@@ -317,7 +356,7 @@ def upsert_service_metrics_values(
     unique = dedupe_points(points)
     sql = """
         INSERT INTO service_performance_metrics AS t
-            (client_id, service_id, metric_name, "timestamp", value, unit)
+            (client_id, service_id, metric_name, "timestamp", value, unit, labels)
         VALUES %s
         ON CONFLICT ON CONSTRAINT uq_service_performance_metrics_point DO UPDATE
             SET value = EXCLUDED.value, unit = EXCLUDED.unit, updated_at = now()
@@ -325,11 +364,17 @@ def upsert_service_metrics_values(
         RETURNING (xmax = 0)
     """
     rows = [
-        (str(p.client_id), str(p.service_id), p.metric_name, p.timestamp, p.value, p.unit) for p in unique
+        (str(p.client_id), str(p.service_id), p.metric_name, p.timestamp, p.value, p.unit, p.labels)
+        for p in unique
     ]
     with _cursor(session) as cur:
         returned = execute_values(
-            cur, sql, rows, template="(%s::uuid, %s::uuid, %s, %s, %s, %s)", page_size=page_size, fetch=True
+            cur,
+            sql,
+            rows,
+            template="(%s::uuid, %s::uuid, %s, %s, %s, %s, %s::jsonb)",
+            page_size=page_size,
+            fetch=True,
         )
     return _counts(returned, len(unique))
 

@@ -30,7 +30,14 @@ from app.integrations.base import DataSourceType, FetchRequest
 from app.integrations.errors import InvalidConfiguration, MappingFailed, SourceError
 from app.integrations.guard import parse_allowlist
 from app.integrations.http import RetryPolicy, SourceClient
-from app.integrations.mapping import CLIENT, CompiledMapping, compile_mappings, is_finite_point, typed_rows
+from app.integrations.mapping import (
+    CLIENT,
+    CompiledMapping,
+    TypingNotes,
+    compile_mappings,
+    is_finite_point,
+    typed_rows,
+)
 from app.integrations.registry import source_type_for
 from app.models.catalog import Service
 from app.models.integrations import DataSourceQuery, ExternalDataSource, QueryRunStatus, QueryTarget
@@ -41,6 +48,7 @@ from app.services.sync.ingestion import (
     MetricPoint,
     UpsertCounts,
     collector_paused,
+    split_duplicates,
     upsert_service_metrics,
     upsert_sla_metrics,
     upsert_tickets,
@@ -50,6 +58,8 @@ log = logging.getLogger(__name__)
 
 #: How many unmapped client values a PARTIAL run names.
 NAMED_UNMAPPED = 10
+#: The labels of a point whose query maps none (one object for every such point).
+NO_LABELS = "{}"
 
 
 def utcnow() -> datetime:
@@ -144,6 +154,10 @@ class RunOutcome:
     counts: UpsertCounts = field(default_factory=UpsertCounts)
     unmapped: dict[str, int] = field(default_factory=dict)
     non_finite: int = 0
+    typing: TypingNotes = field(default_factory=TypingNotes)
+    #: Points dropped for sharing their key with a later point of the run, and one of them.
+    duplicates: int = 0
+    duplicate_example: str | None = None
 
     @property
     def status(self) -> SyncRunStatus:
@@ -164,6 +178,12 @@ class RunOutcome:
             )
         if self.non_finite:
             parts.append(f"{self.non_finite} point(s) skipped: value is NaN or infinite")
+        parts += self.typing.summary()
+        if self.duplicates:
+            parts.append(
+                f"{self.duplicates} point(s) skipped: same client, service, metric, labels and time "
+                f"as another point of this run ({self.duplicate_example})"
+            )
         return "; ".join(parts) or None
 
 
@@ -278,7 +298,7 @@ def _rows(
 ) -> Iterator[dict[str, Any]]:
     enum_maps = plan.kind.enum_maps(plan.config)
     for fixed_client, pages in fetched:
-        for row in typed_rows(pages, plan.compiled, enum_maps):
+        for row in typed_rows(pages, plan.compiled, enum_maps, outcome.typing):
             outcome.records += 1
             client_id = _resolve_client(plan, row, fixed_client, outcome)
             if client_id is None:
@@ -289,6 +309,9 @@ def _rows(
                 continue
             row["client_id"] = client_id
             yield row
+    # Rows refused for a text longer than its column were read and are skipped: counted here.
+    outcome.records += outcome.typing.refused_rows
+    outcome.skipped += outcome.typing.refused_rows
 
 
 def _write(plan: RunPlan, fetched: list[tuple[uuid.UUID | None, list[Any]]], outcome: RunOutcome) -> None:
@@ -310,14 +333,30 @@ def _write(plan: RunPlan, fetched: list[tuple[uuid.UUID | None, list[Any]]], out
                     r["timestamp"],
                     r["value"],
                     r.get("unit"),
+                    r.get("labels", NO_LABELS),
                 )
                 for r in rows
             ]
-        outcome.counts += upsert_service_metrics(session, points)
+            deduped = split_duplicates(points)
+        if deduped.dropped:
+            outcome.duplicates = deduped.dropped
+            outcome.skipped += deduped.dropped
+            outcome.duplicate_example = _describe_duplicate(plan, deduped.example)
+        outcome.counts += upsert_service_metrics(session, deduped.unique, deduplicated=True)
     elif plan.target is QueryTarget.TICKET_SUMMARY:
         outcome.counts += upsert_tickets(session, plan.kind.ticket_source, [_ticket(r) for r in rows])
     else:
         outcome.counts += upsert_sla_metrics(session, rows)
+
+
+def _describe_duplicate(plan: RunPlan, point: MetricPoint | None) -> str:
+    """Which point was dropped, and what tells such series apart."""
+    assert point is not None
+    at = point.timestamp.strftime("%Y-%m-%d %H:%M:%S UTC")
+    found = f"e.g. {point.metric_name!r} {point.labels} at {at}"
+    if "labels" in plan.compiled.fields:
+        return f"{found}: the source answered one series twice"
+    return f"{found}: map 'labels' (e.g. $.schema.fields[1].labels or $.metric) to keep such series apart"
 
 
 def _ticket(row: dict[str, Any]) -> dict[str, Any]:
