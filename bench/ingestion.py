@@ -11,6 +11,8 @@ DATABASE_URL), migrating it first. Each phase is one transaction, as a sync run 
 - update:    every value changed (ON CONFLICT DO UPDATE on every row)
 - values:    new points through psycopg2 execute_values + ON CONFLICT, for comparison
 - end-to-end: Grafana /api/ds/query frames -> JSONPath mapping -> typing -> upsert
+- labelled:  the same with the series' labels mapped (issue 20.2): each client's frames are
+  two series of one metric that differ by a `severity` label, so the key's labels are not `{}`
 - copy-text: a plain COPY of ISO-timestamp text straight into the table (no upsert, no
   idempotency), for comparison: once the ceiling, now slower than `insert` (its text is
   dearer to build and to parse)
@@ -82,11 +84,15 @@ def make_points(clients: list[uuid.UUID], services: list[uuid.UUID], per_series:
     ]
 
 
-def frames_payload(labels: list[str], per_series: int, base_ms: int) -> dict:
+def frames_payload(labels: list[str], per_series: int, base_ms: int, severities: tuple = ()) -> dict:
+    """A frame per client label (per client and severity when `severities` are given)."""
     frames = [
         {
             "schema": {
-                "fields": [{"name": "Time", "type": "time"}, {"name": "Value", "labels": {"client": label}}]
+                "fields": [
+                    {"name": "Time", "type": "time"},
+                    {"name": "Value", "labels": {"client": label, **({"severity": sev} if sev else {})}},
+                ]
             },
             "data": {
                 "values": [
@@ -96,6 +102,7 @@ def frames_payload(labels: list[str], per_series: int, base_ms: int) -> dict:
             },
         }
         for label in labels
+        for sev in severities or (None,)
     ]
     return {"results": {"A": {"status": 200, "frames": frames}}}
 
@@ -261,6 +268,34 @@ def main() -> None:
                 return upsert_service_metrics(session, mapped)
 
             timed("end-to-end", total, end_to_end)
+
+            labelled_pages = [
+                frames_payload(labels, per_series * len(service_ids) // 2, base_ms, ("high", "low"))
+            ]
+            labelled_mapping = compile_mappings(
+                {**FRAME_MAPPINGS, "metric_name": "detections", "labels": "$.schema.fields[1].labels"},
+                QueryTarget.SERVICE_PERFORMANCE_METRIC,
+                "$.results.A.frames[*]",
+                False,
+            )
+
+            def labelled() -> UpsertCounts:
+                rows = typed_rows(labelled_pages, labelled_mapping, {})
+                mapped = (
+                    MetricPoint(
+                        client_of[r["client"]],
+                        service_ids[0],
+                        r["metric_name"],
+                        r["timestamp"],
+                        r["value"],
+                        None,
+                        r["labels"],
+                    )
+                    for r in rows
+                )
+                return upsert_service_metrics(session, mapped)
+
+            timed("labelled", total, labelled)
 
             def copy_floor() -> None:
                 """Plain COPY into the table, no upsert: what its indexes and foreign keys cost."""

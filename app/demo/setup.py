@@ -46,7 +46,10 @@ def add_custom_fields(ctx: DemoContext) -> None:
 
 
 def add_data_sources(ctx: DemoContext) -> None:
-    """A Jira and a Grafana source with a query each and every client's keys, inactive.
+    """A Jira and a Grafana source with their queries and every client's keys, inactive.
+
+    Grafana has two: `/api/ds/query` frames, and Prometheus through Grafana's proxy with
+    label-based series.
 
     Inactive because their demo hosts do not exist; pointed at a real Jira Cloud and
     Grafana whose tickets carry the client in a select field and whose series carry a
@@ -119,6 +122,30 @@ def add_data_sources(ctx: DemoContext) -> None:
             },
             target=QueryTarget.SERVICE_PERFORMANCE_METRIC,
             schedule_cron="0 * * * *",
+            is_active=False,
+        ),
+    )
+    ctx.add(
+        "data_source_queries",
+        DataSourceQuery(
+            data_source=grafana,
+            name="SOC detections by severity (Prometheus through Grafana)",
+            # Prometheus's own query_range through Grafana's data source proxy: one series
+            # per client and severity, told apart by their labels (docs/integrations.md).
+            endpoint="/api/datasources/proxy/uid/prometheus-soc/api/v1/query_range",
+            query_template='sum by (client, severity) (rate(soc_detections_total{env="prod"}[5m])) * 60',
+            jsonpath_mappings={
+                "rows": "$.data.result[*]",
+                "client": "$.metric.client",
+                "labels": "$.metric",
+                "timestamp": "$.values[*][0]",
+                "value": "$.values[*][1]",
+                "metric_name": "detections_per_minute",
+                "service": "Managed Detection & Response",
+                "unit": "count",
+            },
+            target=QueryTarget.SERVICE_PERFORMANCE_METRIC,
+            schedule_interval_minutes=15,
             is_active=False,
         ),
     )

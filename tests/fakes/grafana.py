@@ -66,20 +66,25 @@ class FakeGrafana(FakeServer):
     ) -> None:
         self.series = series or {}
         self.no_data = EMPTY_FRAME
+        self.datasource_uid = DATASOURCE_UID
         super().__init__(**kw)
+
+    @property
+    def proxy_path(self) -> str:
+        return f"/api/datasources/proxy/uid/{self.datasource_uid}/api/v1/query_range"
 
     def route(self, request: Recorded) -> Reply:
         if request.path == "/api/health":
             return Reply(200, {"commit": "abc123", "database": "ok", "version": "11.3.0"})
         if request.headers.get("Authorization") != f"Bearer {SA_TOKEN}":
             return Reply(401, {"message": "invalid API key", "traceID": ""})
-        if request.path == f"/api/datasources/uid/{DATASOURCE_UID}":
-            return Reply(200, {"uid": DATASOURCE_UID, "name": "Prometheus SOC", "type": "prometheus"})
+        if request.path == f"/api/datasources/uid/{self.datasource_uid}":
+            return Reply(200, {"uid": self.datasource_uid, "name": "Prometheus SOC", "type": "prometheus"})
         if request.path == "/api/org":
             return Reply(200, {"id": 1, "name": "Main Org."})
         if request.path == "/api/ds/query" and request.method == "POST":
             return self.ds_query(request.body or {})
-        if request.path == PROXY_PATH:
+        if request.path == self.proxy_path:
             return self.query_range(request.query)
         return Reply(404, {"message": "Not found"})
 

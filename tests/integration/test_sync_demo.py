@@ -34,12 +34,18 @@ def demo(app, db_session) -> list[Client]:
     )
 
 
-def demo_query(db_session, source_name: str, base_url: str, secrets: dict[str, str]) -> DataSourceQuery:
-    """The demo query of that source, its source pointed at a fake server and switched on."""
+def demo_query(
+    db_session, source_name: str, base_url: str, secrets: dict[str, str], endpoint: str | None = None
+) -> DataSourceQuery:
+    """The demo query of that source (the one on `endpoint`, if given), its source pointed at a
+    fake server and switched on."""
     source = db_session.scalar(select(ExternalDataSource).where(ExternalDataSource.name == source_name))
     source.base_url, source.is_active = base_url, True
     set_credentials(source, secrets)
-    query = db_session.scalar(select(DataSourceQuery).where(DataSourceQuery.data_source_id == source.id))
+    queries = select(DataSourceQuery).where(DataSourceQuery.data_source_id == source.id)
+    if endpoint is not None:
+        queries = queries.where(DataSourceQuery.endpoint.endswith(endpoint))
+    query = db_session.scalars(queries.order_by(DataSourceQuery.name)).first()
     query.is_active = True
     db_session.flush()
     return query
@@ -69,7 +75,9 @@ def test_the_demo_grafana_query_maps_every_client_label(db_session, fake_grafana
     # Half past: the demo's own points are on the hour, so these are new ones.
     moment = datetime.now(UTC).replace(minute=30, second=0, microsecond=0) - timedelta(hours=1)
     fake_grafana.series = {slug(client.company_name): [(int(moment.timestamp()), 97.5)] for client in demo}
-    query = demo_query(db_session, "SOC Grafana", fake_grafana.url, {"token": grafana.SA_TOKEN})
+    query = demo_query(
+        db_session, "SOC Grafana", fake_grafana.url, {"token": grafana.SA_TOKEN}, "/api/ds/query"
+    )
 
     run = run_query(query.id)
 
@@ -81,3 +89,42 @@ def test_the_demo_grafana_query_maps_every_client_label(db_session, fake_grafana
         )
     ).all()
     assert sorted(stored) == sorted((client.id, 97.5) for client in demo)
+
+
+def test_the_demo_prometheus_proxy_query_keeps_each_severity_apart(db_session, fake_grafana, demo):
+    moment = int(datetime.now(UTC).timestamp()) // 60 * 60 - 30 * 60
+    fake_grafana.datasource_uid = "prometheus-soc"  # the demo source's data source
+    fake_grafana.series = [
+        grafana.Series(None, {"client": slug(client.company_name), "severity": severity}, [(moment, value)])
+        for client in demo
+        for severity, value in (("high", 2.0), ("low", 9.0))
+    ]
+    query = demo_query(
+        db_session, "SOC Grafana", fake_grafana.url, {"token": grafana.SA_TOKEN}, "/api/v1/query_range"
+    )
+
+    run = run_query(query.id)
+
+    assert run.status is SyncRunStatus.SUCCESS, run.error_message
+    assert (run.records_fetched, run.rows_inserted, run.rows_skipped) == (6, 6, 0)
+    stored = db_session.execute(
+        select(
+            ServicePerformanceMetric.client_id,
+            ServicePerformanceMetric.metric_name,
+            ServicePerformanceMetric.labels,
+            ServicePerformanceMetric.value,
+        ).where(ServicePerformanceMetric.timestamp == datetime.fromtimestamp(moment, UTC))
+    ).all()
+    assert sorted(stored, key=str) == sorted(
+        (
+            (
+                client.id,
+                "detections_per_minute",
+                {"client": slug(client.company_name), "severity": sev},
+                value,
+            )
+            for client in demo
+            for sev, value in (("high", 2.0), ("low", 9.0))
+        ),
+        key=str,
+    )

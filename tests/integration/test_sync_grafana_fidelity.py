@@ -206,6 +206,34 @@ def test_points_the_mapping_cannot_tell_apart_are_counted_and_shown_never_a_sile
     assert len(stored(db_session)) == 12
 
 
+def test_the_documented_ds_query_example_stores_each_severity(db_session, fake_grafana, world):
+    """docs/integrations.md, example 1: an aggregate by client and severity, a constant metric name."""
+    first = minute(10)
+    series = [
+        Series(None, {"client": "acme", "severity": "high"}, samples(first, [3, 4])),
+        Series(None, {"client": "acme", "severity": "low"}, samples(first, [30, 40])),
+    ]
+    fake_grafana.series = series
+    mappings = {
+        "client": "$.schema.fields[1].labels.client",
+        "labels": "$.schema.fields[1].labels",
+        "timestamp": "$.data.values[0][*]",
+        "value": "$.data.values[1][*]",
+        "metric_name": "detections_per_minute",
+        "service": "Managed EDR",
+        "unit": "count",
+    }
+    query = grafana_query(db_session, fake_grafana, world, mappings)
+
+    run = run_query(query.id)
+
+    assert run.status is SyncRunStatus.SUCCESS, run.error_message
+    assert by_series((p.client_id, p.metric_name, p.labels, p.value) for p in stored(db_session)) == {
+        (world["acme"].id, "detections_per_minute", (("client", "acme"), ("severity", "high"))): (2, 7.0),
+        (world["acme"].id, "detections_per_minute", (("client", "acme"), ("severity", "low"))): (2, 70.0),
+    }
+
+
 # --- 20.3: Prometheus through the Grafana proxy ------------------------------------------
 
 
