@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from app.models.metrics import ClientSubscriptionSnapshot, ServicePerformanceMetric, SLAMetric, TicketSummary
 from app.web.base import MsspModelView
 from app.web.datamodel import MsspSQLAInterface
@@ -111,8 +113,11 @@ class ServiceMetricView(MsspModelView):
     add_columns = ["client", "service", "metric_name", "timestamp", "value", "unit"]
     edit_columns = add_columns
     show_columns = [*add_columns, "labels", "created_at", "updated_at"]
-    # A series' labels as Prometheus writes them: severity="high", sensor="s1".
-    formatters_columns = {"labels": format_labels}
+
+    def display_value(self, item: Any, column: str, *, in_list: bool = True) -> Any:
+        if column == "labels":  # as Prometheus writes them: severity="high", sensor="s1"
+            return format_labels(item.labels)
+        return super().display_value(item, column, in_list=in_list)
 
 
 class SnapshotView(MsspModelView):
