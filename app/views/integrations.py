@@ -245,7 +245,9 @@ class DataSourceQueryView(RunNowMixin, MsspModelView):
         "are filled in at run time ({client_key} runs the query once per client mapping of the source).",
         "jsonpath_mappings": 'Target field -> JSONPath, e.g. {"external_key": "$.key", "summary": '
         '"$.fields.summary", "client": "$.fields.project.key"}; "rows" selects the records of a page; '
-        "a value not starting with $ is a constant.",
+        "a value not starting with $ is a constant. Service metrics: map \"labels\" (e.g. "
+        '"$.schema.fields[1].labels" or "$.metric") to keep series that share a name apart '
+        "(examples: docs/integrations.md).",
         "schedule_cron": "Minute hour day month weekday, in UTC; or set an interval instead.",
     }
     related_views = [SyncRunView]
