@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from app.models.integrations import QueryTarget
-from app.models.metrics import ServicePerformanceMetric
+from app.models.metrics import ServicePerformanceMetric, SLAMetric
 from app.models.sync import SyncRunStatus
 from app.services.sync import runs
 from app.services.sync.runs import run_query
@@ -293,3 +293,41 @@ def test_a_metric_name_longer_than_its_column_is_skipped_and_counted_never_cut(
         "(e.g. 102 characters: 'soc_xxxxxxxx"
     )
     assert [p.metric_name for p in stored(db_session)] == ["detections_total"]
+
+
+# --- SLA figures: one per client, metric and period -----------------------------------------
+
+
+def test_sla_figures_of_one_period_read_twice_are_counted_and_shown(db_session, fake_grafana, world):
+    # Daily availability mapped from a per-minute series: every minute of a day is the same period.
+    fake_grafana.series = [Series(None, {"client": "acme"}, samples(minute(10), [99.1, 99.2, 99.3]))]
+    sla = {
+        "client": "$.schema.fields[1].labels.client",
+        "period_start": "$.data.values[0][*]",
+        "period_end": "$.data.values[0][*]",
+        "actual_value": "$.data.values[1][*]",
+        "metric_name": "Availability",
+        "target_value": "99.0",
+        "unit": "percent",
+    }
+    source = grafana_source(db_session, fake_grafana.url)
+    map_client(db_session, source, world["acme"], "acme")
+    query = make_query(
+        db_session,
+        source,
+        endpoint="/api/ds/query",
+        query_template="avg_over_time(up[1d])",
+        jsonpath_mappings=sla,
+        target=QueryTarget.SLA_METRIC,
+    )
+
+    run = run_query(query.id)
+
+    days = {datetime.fromtimestamp(t, UTC).date() for t, _ in fake_grafana.series[0].points}
+    assert run.status is SyncRunStatus.PARTIAL
+    assert (run.records_fetched, run.rows_inserted, run.rows_skipped) == (3, len(days), 3 - len(days))
+    assert run.error_message.startswith(
+        f"{3 - len(days)} SLA figure(s) skipped: same client, metric and period as another record of this run"
+    )
+    stored_sla = db_session.scalars(select(SLAMetric).where(SLAMetric.client_id == world["acme"].id)).all()
+    assert [float(m.actual_value) for m in sorted(stored_sla, key=lambda m: m.period_start)][-1] == 99.3

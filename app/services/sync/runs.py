@@ -155,9 +155,9 @@ class RunOutcome:
     unmapped: dict[str, int] = field(default_factory=dict)
     non_finite: int = 0
     typing: TypingNotes = field(default_factory=TypingNotes)
-    #: Points dropped for sharing their key with a later point of the run, and one of them.
+    #: Records dropped for sharing their key with a later record of the run, and why (a sentence).
     duplicates: int = 0
-    duplicate_example: str | None = None
+    duplicate_note: str | None = None
 
     @property
     def status(self) -> SyncRunStatus:
@@ -179,11 +179,8 @@ class RunOutcome:
         if self.non_finite:
             parts.append(f"{self.non_finite} point(s) skipped: value is NaN or infinite")
         parts += self.typing.summary()
-        if self.duplicates:
-            parts.append(
-                f"{self.duplicates} point(s) skipped: same client, service, metric, labels and time "
-                f"as another point of this run ({self.duplicate_example})"
-            )
+        if self.duplicate_note:
+            parts.append(self.duplicate_note)
         return "; ".join(parts) or None
 
 
@@ -339,14 +336,37 @@ def _write(plan: RunPlan, fetched: list[tuple[uuid.UUID | None, list[Any]]], out
             ]
             deduped = split_duplicates(points)
         if deduped.dropped:
-            outcome.duplicates = deduped.dropped
-            outcome.skipped += deduped.dropped
-            outcome.duplicate_example = _describe_duplicate(plan, deduped.example)
+            _count_duplicates(
+                outcome,
+                deduped.dropped,
+                f"{deduped.dropped} point(s) skipped: same client, service, metric, labels and time "
+                f"as another point of this run ({_describe_duplicate(plan, deduped.example)})",
+            )
         outcome.counts += upsert_service_metrics(session, deduped.unique, deduplicated=True)
     elif plan.target is QueryTarget.TICKET_SUMMARY:
         outcome.counts += upsert_tickets(session, plan.kind.ticket_source, [_ticket(r) for r in rows])
     else:
-        outcome.counts += upsert_sla_metrics(session, rows)
+        periods = {}
+        for row in rows:  # the last record of a (client, metric, period) is the one stored
+            periods[(row["client_id"], row["metric_name"], row["period_start"], row["period_end"])] = row
+        dropped = len(rows) - len(periods)
+        if dropped:
+            kept = {id(row) for row in periods.values()}
+            example = next(row for row in rows if id(row) not in kept)
+            _count_duplicates(
+                outcome,
+                dropped,
+                f"{dropped} SLA figure(s) skipped: same client, metric and period as another record "
+                f"of this run (e.g. {example['metric_name']!r} {example['period_start']} to "
+                f"{example['period_end']}): the last one read is stored",
+            )
+        outcome.counts += upsert_sla_metrics(session, list(periods.values()))
+
+
+def _count_duplicates(outcome: RunOutcome, dropped: int, note: str) -> None:
+    outcome.duplicates += dropped
+    outcome.skipped += dropped
+    outcome.duplicate_note = note
 
 
 def _describe_duplicate(plan: RunPlan, point: MetricPoint | None) -> str:
