@@ -26,6 +26,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "app.models.api_tokens",
     "app.models.reconciliation",
     "app.models.reports",
+    "app.models.saved_filters",
     # Derived tables (and the indexes the rollup refresh needs on the tables above).
     "app.dashboards.models",
 )

@@ -24,6 +24,7 @@ def register_views(app: Flask, appbuilder: AppBuilder) -> None:
     from app.views.health import health_blueprint
     from app.views.integrations import register_integration_views
     from app.views.reports import register_report_views
+    from app.views.saved_filters import register_saved_filter_views
     from app.views.search import register_search_views
     from app.views.site import site_blueprint
     from app.web.error_handlers import register_error_handlers
@@ -44,6 +45,7 @@ def register_views(app: Flask, appbuilder: AppBuilder) -> None:
     register_api_token_views(appbuilder)
     register_report_views(appbuilder)
     register_search_views(appbuilder)
+    register_saved_filter_views(appbuilder)
     finish_menu(appbuilder)
 
 

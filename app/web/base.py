@@ -51,6 +51,7 @@ from app.web.lookups import (
 )
 from app.web.permissions import holds
 from app.web.quick_search import QuickSearchMixin
+from app.web.saved_filters import SavedFiltersMixin
 from app.web.writes import WritesMixin
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,15 @@ def can_read(resource: str) -> bool:
     return holds("can_read", resource)
 
 
-class MsspModelView(BulkEditMixin, QuickSearchMixin, CustomFieldsMixin, ListingMixin, WritesMixin, ModelView):
+class MsspModelView(
+    SavedFiltersMixin,
+    BulkEditMixin,
+    QuickSearchMixin,
+    CustomFieldsMixin,
+    ListingMixin,
+    WritesMixin,
+    ModelView,
+):
     """Base screen: subclass with `datamodel = MsspSQLAInterface(Model)` and columns."""
 
     # ---- declared by a domain view ----------------------------------------------------

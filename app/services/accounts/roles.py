@@ -88,6 +88,9 @@ SELF_SERVICE = frozenset(
         ("can_delete", "ApiToken"),
         # The global search (each result group still needs read on its own screen).
         ("can_read", "Search"),
+        # Their own saved list filters (each list still needs its own read permission).
+        ("can_create", "SavedFilter"),
+        ("can_delete", "SavedFilter"),
     }
 )
 
