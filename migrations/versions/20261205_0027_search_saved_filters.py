@@ -4,8 +4,8 @@
 a person (gone with them: CASCADE), shown to them only or shared with everyone who may
 read that list. A name is unique per owner and list.
 
-Revision ID: 0026_search_saved_filters
-Revises: 0025_recon_alert_kinds
+Revision ID: 0027_search_saved_filters
+Revises: 0026_sync_metric_labels
 Create Date: 2026-12-05 19:30:00.000000
 
 """
@@ -13,8 +13,8 @@ from alembic import op
 import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
-revision = '0026_search_saved_filters'
-down_revision = '0025_recon_alert_kinds'
+revision = '0027_search_saved_filters'
+down_revision = '0026_sync_metric_labels'
 branch_labels = None
 depends_on = None
 
