@@ -41,6 +41,7 @@ from app.web.custom_field_support import CustomFieldsMixin, is_custom_column
 from app.web.display import MONEY_CLASS, format_value, money_columns, plain_value, pretty_json
 from app.web.fields import RelationPickerField, VersionField
 from app.web.forms import MsspFormConverter
+from app.web.imports import ImportViewMixin
 from app.web.labels import LABELS
 from app.web.listing import ListingMixin
 from app.web.lookups import (
@@ -67,6 +68,8 @@ CRUD_PERMISSIONS: dict[str, str] = {
     "edit": "edit",
     "delete": "delete",
     "bulk_edit": "edit",
+    "import_rows": "create",
+    "import_csv_template": "create",
 }
 
 
@@ -94,6 +97,7 @@ class MsspModelView(
     CustomFieldsMixin,
     ListingMixin,
     WritesMixin,
+    ImportViewMixin,
     ModelView,
 ):
     """Base screen: subclass with `datamodel = MsspSQLAInterface(Model)` and columns."""

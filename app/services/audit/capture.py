@@ -36,7 +36,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.orm.exc import ObjectDeletedError
 
 from app.models.audit import AuditAction, AuditEvent, AuditOperation
-from app.services.audit.context import current_action
+from app.services.audit.context import current_action, current_details
 from app.services.audit.diff import (
     Changes,
     created_changes,
@@ -414,6 +414,7 @@ def write_rows(session: Session, found: list[RowChange]) -> None:
     """Insert the rows on the session's connection (same transaction as the change)."""
     context = event_context()
     explicit = current_action()
+    details = current_details()
     # A lifecycle action names the plain updates of the rows it points at, in the same
     # flush: returning hardware closes the assignment and puts its asset back in stock.
     shared: dict[tuple[str, str | None], str] = {}
@@ -442,7 +443,7 @@ def write_rows(session: Session, found: list[RowChange]) -> None:
                 "operation": change.operation,
                 "entity_type": change.policy.entity_type,
                 "entity_id": change.entity_id,
-                "changes": change.changes,
+                "changes": {**(change.changes or {}), **details} if details else change.changes,
             }
         )
     if rows:

@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 import click
 from flask import has_request_context
@@ -42,6 +43,7 @@ class SourceOverride:
 
 _source: ContextVar[SourceOverride | None] = ContextVar("mssp_audit_source", default=None)
 _action: ContextVar[str | None] = ContextVar("mssp_audit_action", default=None)
+_details: ContextVar[dict[str, Any] | None] = ContextVar("mssp_audit_details", default=None)
 
 #: Where a command keeps its request id (click's per-invocation `meta` dict).
 CLI_REQUEST_ID_KEY = "mssp.audit_request_id"
@@ -77,6 +79,21 @@ def audit_action(name: str) -> Iterator[None]:
         yield
     finally:
         _action.reset(token)
+
+
+@contextmanager
+def audit_details(details: dict[str, Any]) -> Iterator[None]:
+    """Add `details` (e.g. {"import_file": "clients.csv"}) to every change recorded inside."""
+    token = _details.set(details)
+    try:
+        yield
+    finally:
+        _details.reset(token)
+
+
+def current_details() -> dict[str, Any] | None:
+    """What the innermost `audit_details` adds to each recorded change, if anything."""
+    return _details.get()
 
 
 def current_action() -> str | None:
