@@ -9,6 +9,7 @@ def register_cli(app: Flask) -> None:
     from app.cli.alerts_commands import alerts_group
     from app.cli.audit_commands import register_audit_commands
     from app.cli.commands import mssp, requires_migrated_database
+    from app.cli.import_commands import register_import_commands
     from app.cli.reconciliation_commands import reconcile_command
     from app.cli.reports_commands import reports_group
     from app.cli.sync_commands import register_sync_commands
@@ -20,4 +21,5 @@ def register_cli(app: Flask) -> None:
     mssp.add_command(reconcile_command)
     register_sync_commands(mssp, requires_migrated_database)
     register_audit_commands(mssp, requires_migrated_database)
+    register_import_commands(mssp, requires_migrated_database)
     app.cli.add_command(mssp)

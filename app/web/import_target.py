@@ -19,6 +19,7 @@ from typing import Any
 from flask import has_request_context
 from flask_appbuilder.validators import Unique
 from sqlalchemy import func, inspect, or_, select
+from sqlalchemy.exc import DataError
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, DateTimeField, DecimalField, FloatField, IntegerField, SelectMultipleField
 from wtforms.fields.core import UnboundField
@@ -28,7 +29,6 @@ from app.web.custom_field_support import FIELD_PREFIX
 from app.web.db_errors import REFUSALS, refusal_for
 from app.web.display import enum_label
 from app.web.fields import EnumSelectField, JSONField, RelationPickerField, VersionField
-from app.web.permissions import holds
 
 TRUE_WORDS = frozenset({"yes", "y", "true", "1", "on", "x", "ja", "oui"})
 FALSE_WORDS = frozenset({"no", "n", "false", "0", "off", ""})
@@ -82,8 +82,10 @@ class FormImportTarget:
         self.resource = view.class_permission_name
         self.entity_label = view.entity_label
         in_request = has_request_context()
-        self.may_create = not in_request or holds("can_create", self.resource)
-        self.may_update = not in_request or holds("can_edit", self.resource)
+        # The security manager answers for a signed-in session and a JWT or API token alike.
+        sm = view.appbuilder.sm
+        self.may_create = not in_request or sm.has_access("can_create", self.resource)
+        self.may_update = not in_request or sm.has_access("can_edit", self.resource)
         self.row_filtered = in_request
         self.add_form = _without_unique(view.form_with_custom_fields(view.add_form))
         self.edit_form = _without_unique(view.form_with_custom_fields(view.edit_form))
@@ -334,6 +336,9 @@ class FormImportTarget:
         return self.session.is_modified(obj, include_collections=False)
 
     def explain(self, error: BaseException) -> tuple[str | None, str] | None:
+        if isinstance(error, DataError):
+            detail = str(getattr(error, "orig", error)).splitlines()[0]
+            return None, f"A value does not fit its column: {detail}"
         if not isinstance(error, REFUSALS):
             return None
         refusal = refusal_for(error, self.session)

@@ -195,3 +195,24 @@ def _as_csv(table: Table) -> str:
         writer.writerow(cells)
         last = line
     return buffer.getvalue()
+
+
+def import_screens() -> dict[str, Any]:
+    """Resource name ("client", "license_pool") -> the screen that imports it, for every
+    entity with both a REST resource and a screen with an add form."""
+    from flask import current_app
+
+    from app.web.lookups import VIEW_REGISTRY
+
+    views = current_app.appbuilder.baseviews
+    found: dict[str, Any] = {}
+    for api in views:
+        name = getattr(api, "resource_name", None)
+        datamodel = getattr(api, "datamodel", None)
+        if not name or datamodel is None:
+            continue
+        view_class = VIEW_REGISTRY.get(datamodel.obj)
+        view = next((v for v in views if type(v) is view_class), None) if view_class else None
+        if view is not None and getattr(view, "can_import", lambda: False)():
+            found[name] = view
+    return dict(sorted(found.items()))

@@ -53,6 +53,7 @@ from app.web.datamodel import MsspSQLAInterface, deep_page_message
 from app.web.dates import StrictIsoDate, strict_date_field
 from app.web.db_errors import REFUSALS, STALE_MESSAGE, refusal_for
 from app.web.input_guards import MAX_PAGE_ARGUMENT
+from app.web.rest_imports import ImportApiMixin
 from app.web.rest_schemas import PerRequestSchemasMixin
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ API_PERMISSIONS: dict[str, str] = {
     "post": "create",
     "put": "edit",
     "delete": "delete",
+    "import_rows": "create",
 }
 
 #: Columns a client never writes: keys, timestamps, authorship, the lock.
@@ -182,7 +184,12 @@ def tighten_write_schema(schema: Any, table: Any) -> None:
 
 
 class MsspModelRestApi(
-    CookieCsrfMixin, PerRequestSchemasMixin, PageBoundsMixin, CustomFieldFiltersMixin, ModelRestApi
+    CookieCsrfMixin,
+    PerRequestSchemasMixin,
+    PageBoundsMixin,
+    CustomFieldFiltersMixin,
+    ImportApiMixin,
+    ModelRestApi,
 ):
     """Base REST resource: UUID routes, collapsed permissions, 422/404/409, CSRF for cookies."""
 
