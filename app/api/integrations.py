@@ -23,6 +23,7 @@ from app.services.sync import runs as sync_service
 from app.services.sync.data_sources import (
     config_problems,
     cron_problems,
+    lookback_problems,
     masked_credentials,
     query_problems,
     set_credentials,
@@ -53,6 +54,7 @@ QUERY_COLUMNS = [
     "target",
     "schedule_cron",
     "schedule_interval_minutes",
+    "initial_lookback_hours",
     "is_active",
 ]
 QUERY_SHOWN = [
@@ -74,6 +76,8 @@ RUN_COLUMNS = [
     "status",
     "started_at",
     "finished_at",
+    "window_start",
+    "is_reread",
     "pages",
     "records_fetched",
     "rows_inserted",
@@ -184,6 +188,8 @@ class DataSourceQueryApi(MsspModelRestApi):
         )
         if cron_problems(item.schedule_cron):
             problems["schedule_cron"] = cron_problems(item.schedule_cron)
+        if lookback_problems(item.initial_lookback_hours):
+            problems["initial_lookback_hours"] = lookback_problems(item.initial_lookback_hours)
         if problems:
             field, messages = next(iter(problems.items()))
             raise ValidationFailed(f"{field}: {' '.join(messages)}", field)

@@ -18,7 +18,7 @@ from app.integrations import templates
 from app.integrations.errors import InvalidConfiguration, PageCapReached, TimeoutFailure
 from app.integrations.http import HeaderAuth, SourceClient, basic_auth
 from app.models.integrations import AuthType, SourceType
-from app.models.metrics import TicketSource
+from app.models.metrics import TicketPriority, TicketSource, TicketStatus
 
 #: Credential keys, by auth type: the form shows one secret field per key.
 SECRET_KEYS: dict[AuthType, tuple[str, ...]] = {
@@ -38,6 +38,19 @@ COMMON_PROPERTIES: dict[str, Any] = {
         "description": "header that carries the API key (auth type API-key header)",
     },
     "page_size": {"type": "integer", "minimum": 1, "maximum": 5000},
+}
+
+
+def enum_map_schema(enum_cls: type) -> dict[str, Any]:
+    """A setting that maps a source's own words to an enum's values, e.g. {"Triage": "open"}."""
+    return {"type": "object", "additionalProperties": {"enum": [m.value for m in enum_cls]}}
+
+
+#: The settings that map ticket statuses and priorities (Jira and generic REST sources).
+TICKET_ENUM_SETTINGS: dict[str, str] = {"status": "status_map", "priority": "priority_map"}
+TICKET_ENUM_PROPERTIES: dict[str, Any] = {
+    "status_map": enum_map_schema(TicketStatus),
+    "priority_map": enum_map_schema(TicketPriority),
 }
 
 
@@ -87,6 +100,8 @@ class DataSourceType:
     #: Where a page's records are when the query does not say (`rows` mapping).
     default_rows: ClassVar[str] = "$[*]"
     ticket_source: ClassVar[TicketSource] = TicketSource.OTHER
+    #: Target field -> the setting that maps the source's own words for it (e.g. status_map).
+    enum_settings: ClassVar[dict[str, str]] = {}
 
     def secret_keys(self, auth_type: AuthType) -> tuple[str, ...]:
         return SECRET_KEYS[auth_type]
@@ -125,7 +140,7 @@ class DataSourceType:
 
     def enum_maps(self, config: Mapping[str, Any]) -> dict[str, dict[str, str]]:
         """Source-specific names for enum fields, e.g. {"status": {"Triage": "open"}}."""
-        return {}
+        return {field: dict(config.get(setting) or {}) for field, setting in self.enum_settings.items()}
 
     # -- HTTP -----------------------------------------------------------------------------
     def extra_headers(self, config: Mapping[str, Any]) -> dict[str, str]:

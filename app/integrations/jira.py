@@ -16,21 +16,23 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any, ClassVar
 
-from app.integrations.base import DataSourceType, FetchRequest, object_schema
+from app.integrations.base import (
+    TICKET_ENUM_PROPERTIES,
+    TICKET_ENUM_SETTINGS,
+    DataSourceType,
+    FetchRequest,
+    object_schema,
+)
 from app.integrations.errors import UnexpectedResponse
 from app.integrations.http import SourceClient, check_status, parse_json
 from app.models.integrations import SourceType
-from app.models.metrics import TicketPriority, TicketSource, TicketStatus
+from app.models.metrics import TicketSource
 
 CLOUD_SEARCH = "/rest/api/3/search/jql"
 REMOVED_ON_CLOUD = ("/rest/api/2/search", "/rest/api/3/search", "/rest/api/latest/search")
 DC_SEARCH_RE = re.compile(r"^/rest/api/(2|latest)/search/?$")
 FIELD_RE = re.compile(r"\$\.fields\.([A-Za-z0-9_]+)")
 GONE_HINT = f"; Jira Cloud searches with POST {CLOUD_SEARCH}"
-
-
-def _enum_map(enum_cls: type) -> dict[str, Any]:
-    return {"type": "object", "additionalProperties": {"enum": [m.value for m in enum_cls]}}
 
 
 class JiraSource(DataSourceType):
@@ -43,10 +45,10 @@ class JiraSource(DataSourceType):
             "deployment": {"enum": ["cloud", "data_center"], "description": "default cloud"},
             "project_keys": {"type": "array", "items": {"type": "string"}},
             "fields": {"type": "array", "items": {"type": "string"}, "description": "extra fields"},
-            "status_map": _enum_map(TicketStatus),
-            "priority_map": _enum_map(TicketPriority),
+            **TICKET_ENUM_PROPERTIES,
         }
     )
+    enum_settings: ClassVar[dict[str, str]] = TICKET_ENUM_SETTINGS
 
     @staticmethod
     def is_cloud(config: Mapping[str, Any]) -> bool:
@@ -72,12 +74,6 @@ class JiraSource(DataSourceType):
 
     def format_until(self, until: datetime) -> str:
         return "now()"
-
-    def enum_maps(self, config: Mapping[str, Any]) -> dict[str, dict[str, str]]:
-        return {
-            "status": dict(config.get("status_map") or {}),
-            "priority": dict(config.get("priority_map") or {}),
-        }
 
     @staticmethod
     def fields_for(mappings: Mapping[str, Any], config: Mapping[str, Any]) -> list[str]:

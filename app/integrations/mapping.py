@@ -9,6 +9,9 @@ Grafana frame's timestamps and values) the record expands into one row per value
 single values are repeated on each row.
 
 A required path that matches nothing is an error naming the path and the record.
+A ticket status or priority no map knows is no error: the row gets the field's fallback
+(`FieldSpec.fallback`: status `open`, priority `medium`) and keeps the source's own word in
+`unmapped_status` / `unmapped_priority`; the run counts and names such values.
 A path through an empty list (`$.issues[*]` on `"issues": []`) is no data, not an error.
 
 Text longer than its column is never cut silently: a key or a name (a ticket key, a metric
@@ -52,6 +55,18 @@ class FieldSpec:
     enum_cls: type[enum.Enum] | None = None
     max_length: int | None = None
     too_long: str = REFUSE  # REFUSE for keys and names, SHORTEN for free text
+    #: An enum value no map knows is stored as this, the source's own word kept in
+    #: `unmapped_<field>` (None: an unknown value fails the run).
+    fallback: enum.Enum | None = None
+
+
+#: The longest source value kept in an `unmapped_<field>` column (ticket_summaries).
+UNMAPPED_MAX_LENGTH = 100
+
+
+def unmapped_column(field: str) -> str:
+    """Where a row keeps the source's value of `field` that no map knew."""
+    return f"unmapped_{field}"
 
 
 TARGET_FIELDS: dict[QueryTarget, dict[str, FieldSpec]] = {
@@ -59,8 +74,8 @@ TARGET_FIELDS: dict[QueryTarget, dict[str, FieldSpec]] = {
         "external_key": FieldSpec("string", True, max_length=100),
         "summary": FieldSpec("string", True, max_length=500, too_long=SHORTEN),
         "opened_at": FieldSpec("datetime", True),
-        "status": FieldSpec("enum", enum_cls=TicketStatus),
-        "priority": FieldSpec("enum", enum_cls=TicketPriority),
+        "status": FieldSpec("enum", enum_cls=TicketStatus, fallback=TicketStatus.OPEN),
+        "priority": FieldSpec("enum", enum_cls=TicketPriority, fallback=TicketPriority.MEDIUM),
         "first_response_at": FieldSpec("datetime"),
         "resolved_at": FieldSpec("datetime"),
         "response_due_at": FieldSpec("datetime"),
@@ -378,6 +393,25 @@ def to_enum(value: Any, enum_cls: type[enum.Enum], overrides: Mapping[str, str] 
         raise ValueError(f"{value!r} is not one of {allowed} (map it in the source's settings)") from None
 
 
+class UnknownEnumValue(ValueError):
+    """A value no map knows, for a field with a fallback: `raw` is the source's own word."""
+
+    def __init__(self, message: str, raw: str) -> None:
+        super().__init__(message)
+        self.raw = raw
+
+
+def source_word(value: Any) -> str:
+    """The source's value as text for `unmapped_<field>`, visibly shortened to fit its column."""
+    if isinstance(value, Mapping) and isinstance(value.get("name"), str):
+        value = value["name"]
+    text = value if isinstance(value, str) else str(value)
+    text = " ".join(text.split())
+    if len(text) > UNMAPPED_MAX_LENGTH:
+        text = text[: UNMAPPED_MAX_LENGTH - 1] + "\u2026"
+    return text
+
+
 def type_value(field: str, spec: FieldSpec, value: Any, enum_overrides: Mapping[str, str] | None) -> Any:
     """Convert one raw value; ValueError says what is wrong with it."""
     if value is None:
@@ -402,7 +436,12 @@ def type_value(field: str, spec: FieldSpec, value: Any, enum_overrides: Mapping[
     if spec.kind == "bool":
         return to_bool(value)
     assert spec.enum_cls is not None
-    return to_enum(value, spec.enum_cls, enum_overrides)
+    try:
+        return to_enum(value, spec.enum_cls, enum_overrides)
+    except ValueError as error:
+        if spec.fallback is None:
+            raise
+        raise UnknownEnumValue(str(error), source_word(value)) from None
 
 
 def _typed(
@@ -418,8 +457,27 @@ def _typed(
         return type_value(field, specs[field], value, enum_maps.get(field))
     except TooLong:
         raise
+    except UnknownEnumValue as unknown:
+        return unknown
     except ValueError as error:
         raise MappingFailed(f"row {row}: '{field}' {error}") from None
+
+
+def _with_fallbacks(row: dict[str, Any], specs: Mapping[str, FieldSpec]) -> dict[str, Any]:
+    """Unknown enum values -> the field's fallback, the source's word in `unmapped_<field>`.
+
+    Every mapped field with a fallback gets its `unmapped_<field>` (None when the value was
+    known), so a value mapped since is cleared from the stored row on the next run.
+    """
+    for field, spec in specs.items():
+        if spec.fallback is None or field not in row:
+            continue
+        value = row[field]
+        if isinstance(value, UnknownEnumValue):
+            row[field], row[unmapped_column(field)] = spec.fallback, value.raw
+        else:
+            row[unmapped_column(field)] = None
+    return row
 
 
 def is_finite_point(row: Mapping[str, Any]) -> bool:
@@ -496,6 +554,7 @@ def typed_rows(
     (without `notes` it is a MappingFailed: never cut silently).
     """
     specs = TARGET_FIELDS[compiled.target]
+    has_fallbacks = any(spec.fallback is not None for spec in specs.values())
     position = 0
     for payload in pages:
         for index, record in enumerate(select_records(payload, compiled)):
@@ -521,7 +580,7 @@ def typed_rows(
             }
             if not columns:
                 position += 1
-                yield fixed
+                yield _with_fallbacks(fixed, specs) if has_fallbacks else fixed
                 continue
             refused = {  # only text can be refused: timestamp and value columns are not scanned
                 i
@@ -539,4 +598,4 @@ def typed_rows(
                 row = dict(fixed)
                 for f, values in columns.items():
                     row[f] = values[i]
-                yield row
+                yield _with_fallbacks(row, specs) if has_fallbacks else row

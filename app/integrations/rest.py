@@ -17,7 +17,13 @@ from typing import Any, ClassVar
 from jsonpath_ng.ext import parse as parse_jsonpath
 
 from app.integrations import templates
-from app.integrations.base import DataSourceType, FetchRequest, object_schema
+from app.integrations.base import (
+    TICKET_ENUM_PROPERTIES,
+    TICKET_ENUM_SETTINGS,
+    DataSourceType,
+    FetchRequest,
+    object_schema,
+)
 from app.integrations.errors import InvalidConfiguration, UnexpectedResponse
 from app.integrations.http import SourceClient, check_status, parse_json
 from app.integrations.mapping import find_values
@@ -37,12 +43,14 @@ def _render_json(value: Any, values: Mapping[str, str]) -> Any:
 class RestJsonSource(DataSourceType):
     source_type: ClassVar[SourceType] = SourceType.REST
     label: ClassVar[str] = "Generic REST/JSON"
+    enum_settings: ClassVar[dict[str, str]] = TICKET_ENUM_SETTINGS
     config_schema: ClassVar[dict[str, Any]] = object_schema(
         {
             "method": {"enum": ["GET", "POST"]},
             "health_path": {"type": "string", "pattern": "^/"},
             "headers": {"type": "object", "additionalProperties": {"type": "string"}},
             "ticket_source": {"enum": ["servicenow", "email", "other"]},
+            **TICKET_ENUM_PROPERTIES,
             "pagination": {
                 "type": "object",
                 "properties": {

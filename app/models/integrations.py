@@ -29,6 +29,9 @@ from app.extensions import db
 from app.models.mixins import ChangedByMixin, TimestampMixin, UUIDPrimaryKeyMixin, VersionedMixin
 from app.models.types import non_negative, str_enum
 
+#: The longest first-run look-back a query may ask for (five years, in hours).
+MAX_LOOKBACK_HOURS = 43_800
+
 
 class SourceType(enum.Enum):
     JIRA = "jira"
@@ -114,6 +117,9 @@ class DataSourceQuery(UUIDPrimaryKeyMixin, TimestampMixin, ChangedByMixin, Versi
             "schedule_cron IS NULL OR schedule_interval_minutes IS NULL", name="one_schedule"
         ),
         CheckConstraint("schedule_interval_minutes > 0", name="interval_positive"),
+        CheckConstraint(
+            f"initial_lookback_hours BETWEEN 1 AND {MAX_LOOKBACK_HOURS}", name="initial_lookback_range"
+        ),
         non_negative("consecutive_failures"),
     )
 
@@ -136,6 +142,8 @@ class DataSourceQuery(UUIDPrimaryKeyMixin, TimestampMixin, ChangedByMixin, Versi
     is_active: Mapped[bool] = mapped_column(
         Boolean, nullable=False, default=True, server_default=text("true"), index=True
     )
+    #: `{since}` of the first run, in hours back (NULL: MSSP_SYNC_INITIAL_LOOKBACK_HOURS).
+    initial_lookback_hours: Mapped[int | None] = mapped_column(Integer)
     last_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_status: Mapped[QueryRunStatus | None] = mapped_column(str_enum(QueryRunStatus, "query_run_status"))
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from app.models.catalog import Service
     from app.models.clients import Client
     from app.models.contracts import Contract, ServiceScope
+    from app.models.integrations import ExternalDataSource
 
 
 class SlaUnit(enum.Enum):
@@ -114,12 +115,19 @@ class TicketSummary(UUIDPrimaryKeyMixin, TimestampMixin, ChangedByMixin, Version
     """A ticket as synced from a ticketing system (or typed in), reduced to what dashboards need.
 
     `opened_at` is the ticket's own creation time; `created_at` is when we stored it.
-    Re-syncing upserts on (source, external_key).
+    A synced ticket belongs to the data source it came from: re-syncing upserts on
+    (source, data_source_id, external_key), so two Jira sites that both have an ACME
+    project keep their ACME-1 apart. A ticket typed in has no data source (NULL is one
+    value here: NULLS NOT DISTINCT keeps manual keys unique).
+    A status or priority no map knew is stored under its fallback (`open`, `medium`),
+    the source's own word kept in `unmapped_status` / `unmapped_priority`.
     """
 
     __tablename__ = "ticket_summaries"
     __table_args__ = (
-        UniqueConstraint("source", "external_key"),
+        UniqueConstraint(
+            "source", "data_source_id", "external_key", postgresql_nulls_not_distinct=True
+        ),
         dates_ordered("opened_at", "resolved_at", name="resolved_after_opened"),
         dates_ordered("opened_at", "first_response_at", name="responded_after_opened"),
     )
@@ -130,6 +138,10 @@ class TicketSummary(UUIDPrimaryKeyMixin, TimestampMixin, ChangedByMixin, Version
     source: Mapped[TicketSource] = mapped_column(
         str_enum(TicketSource, "ticket_source"),
         nullable=False, default=TicketSource.MANUAL, server_default=TicketSource.MANUAL.value,
+    )
+    #: The source the ticket was synced from (NULL: typed in, or synced before sources were told apart).
+    data_source_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("external_data_sources.id", ondelete="RESTRICT"), index=True
     )
     external_key: Mapped[str] = mapped_column(String(100), nullable=False)
     summary: Mapped[str] = mapped_column(String(500), nullable=False)
@@ -150,8 +162,12 @@ class TicketSummary(UUIDPrimaryKeyMixin, TimestampMixin, ChangedByMixin, Version
     is_sla_breached: Mapped[bool] = mapped_column(
         Boolean, nullable=False, default=False, server_default=text("false"), index=True
     )
+    #: The source's status / priority when no map knew it (the column then holds the fallback).
+    unmapped_status: Mapped[str | None] = mapped_column(String(100))
+    unmapped_priority: Mapped[str | None] = mapped_column(String(100))
 
     client: Mapped[Client] = relationship()
+    data_source: Mapped[ExternalDataSource | None] = relationship()
 
     def __str__(self) -> str:
         return f"{self.external_key}: {self.summary}"

@@ -12,7 +12,18 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, text
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -66,6 +77,12 @@ class SyncRun(UUIDPrimaryKeyMixin, db.Model):
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: The `{since}` the run fetched from (NULL: runs recorded before this was kept).
+    window_start: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: "Re-read from date X": such a run does not move the `{since}` of later runs.
+    is_reread: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=text("false")
+    )
     pages: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default=text("0"))
     records_fetched: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default=text("0"))
     rows_inserted: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default=text("0"))

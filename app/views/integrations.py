@@ -26,6 +26,7 @@ from app.services.sync import runs as sync_service
 from app.services.sync.data_sources import (
     config_problems,
     cron_problems,
+    lookback_problems,
     masked_credentials,
     query_problems,
     set_credentials,
@@ -64,6 +65,9 @@ INTEGRATION_LABELS = {
     "last_status": "Last status",
     "last_error": "Last error",
     "consecutive_failures": "Failures in a row",
+    "initial_lookback_hours": "First run reads back (hours)",
+    "window_start": "Read from",
+    "is_reread": "Re-read",
     "health": "Health",
     "external_key": "Key in the source",
     "started_at": "Started",
@@ -137,7 +141,7 @@ class SyncRunView(MsspModelView):
         "error_message",
     ]
     search_columns = ["query", "status", "trigger", "started_at", "error_kind"]
-    show_columns = [*list_columns[:4], "finished_at", *list_columns[4:]]
+    show_columns = [*list_columns[:4], "finished_at", "window_start", "is_reread", *list_columns[4:]]
     base_order = ("started_at", "desc")
     label_eager = ("query",)
 
@@ -229,6 +233,7 @@ class DataSourceQueryView(RunNowMixin, MsspModelView):
         "target",
         "schedule_interval_minutes",
         "schedule_cron",
+        "initial_lookback_hours",
         "is_active",
     ]
     edit_columns = add_columns
@@ -237,7 +242,10 @@ class DataSourceQueryView(RunNowMixin, MsspModelView):
             "Query",
             {"fields": ["data_source", "name", "endpoint", "query_template", "jsonpath_mappings", "target"]},
         ),
-        ("Schedule", {"fields": ["schedule_interval_minutes", "schedule_cron", "is_active"]}),
+        (
+            "Schedule",
+            {"fields": ["schedule_interval_minutes", "schedule_cron", "initial_lookback_hours", "is_active"]},
+        ),
         ("Latest run", {"fields": ["last_run_at", "last_status", "consecutive_failures", "last_error"]}),
     ]
     description_columns = {
@@ -249,6 +257,8 @@ class DataSourceQueryView(RunNowMixin, MsspModelView):
         '"$.schema.fields[1].labels" or "$.metric") to keep series that share a name apart '
         "(examples: docs/integrations.md).",
         "schedule_cron": "Minute hour day month weekday, in UTC; or set an interval instead.",
+        "initial_lookback_hours": "How far back the first run reads, in hours (empty: the global "
+        "MSSP_SYNC_INITIAL_LOOKBACK_HOURS). To read an older window later, use Re-read.",
     }
     related_views = [SyncRunView]
 
@@ -271,6 +281,8 @@ class DataSourceQueryView(RunNowMixin, MsspModelView):
         )
         if cron_problems(item.schedule_cron):
             problems["schedule_cron"] = cron_problems(item.schedule_cron)
+        if lookback_problems(item.initial_lookback_hours):
+            problems["initial_lookback_hours"] = lookback_problems(item.initial_lookback_hours)
         if problems:
             raise _first_problem(problems)
 

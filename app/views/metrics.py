@@ -96,7 +96,17 @@ class TicketView(MsspModelView):
         "is_sla_breached",
     ]
     edit_columns = add_columns
-    show_fieldsets = [("Ticket", {"fields": add_columns}), AUDIT_FIELDSET]
+    show_fieldsets = [
+        ("Ticket", {"fields": add_columns}),
+        ("Sync", {"fields": ["data_source", "unmapped_status", "unmapped_priority"]}),
+        AUDIT_FIELDSET,
+    ]
+    label_columns = {
+        **MsspModelView.label_columns,
+        "data_source": "Synced from",
+        "unmapped_status": "Status in the source (not mapped)",
+        "unmapped_priority": "Priority in the source (not mapped)",
+    }
 
 
 class ServiceMetricView(MsspModelView):

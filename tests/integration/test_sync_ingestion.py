@@ -112,8 +112,8 @@ def test_tickets_update_only_the_mapped_columns(db_session):
         }
     ]
 
-    assert upsert_tickets(db_session, TicketSource.JIRA, rows) == UpsertCounts(0, 1, 0)
-    assert upsert_tickets(db_session, TicketSource.JIRA, rows) == UpsertCounts(0, 0, 1)
+    assert upsert_tickets(db_session, TicketSource.JIRA, rows, data_source_id=None) == UpsertCounts(0, 1, 0)
+    assert upsert_tickets(db_session, TicketSource.JIRA, rows, data_source_id=None) == UpsertCounts(0, 0, 1)
     db_session.refresh(ticket)
     assert (ticket.summary, ticket.status) == ("new", TicketStatus.CLOSED)
     # Not in the mapping: kept as typed by hand.

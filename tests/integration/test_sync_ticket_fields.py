@@ -54,7 +54,9 @@ def test_every_mapped_ticket_field_is_written_and_updated(db_session):
         return {**values, "external_key": "FIELDS-1", "client_id": client.id}
 
     first, second = row(0), row(1)
-    assert upsert_tickets(db_session, TicketSource.JIRA, [first]) == UpsertCounts(1, 0, 0)
+    counts = upsert_tickets(db_session, TicketSource.JIRA, [first], data_source_id=None)
+    assert counts == UpsertCounts(1, 0, 0)
     assert stored(db_session, "FIELDS-1") == {name: first[name] for name in TICKET_FIELDS}
-    assert upsert_tickets(db_session, TicketSource.JIRA, [second]) == UpsertCounts(0, 1, 0)
+    counts = upsert_tickets(db_session, TicketSource.JIRA, [second], data_source_id=None)
+    assert counts == UpsertCounts(0, 1, 0)
     assert stored(db_session, "FIELDS-1") == {name: second[name] for name in TICKET_FIELDS}

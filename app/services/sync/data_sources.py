@@ -19,7 +19,7 @@ from app.integrations.base import ALL_SECRET_KEYS
 from app.integrations.errors import InvalidConfiguration
 from app.integrations.mapping import compile_mappings
 from app.integrations.registry import source_type_for
-from app.models.integrations import AuthType, ExternalDataSource, QueryTarget, SourceType
+from app.models.integrations import MAX_LOOKBACK_HOURS, AuthType, ExternalDataSource, QueryTarget, SourceType
 from app.services.secrets import (
     SecretsUnavailable,
     decrypt_secrets,
@@ -54,6 +54,15 @@ def cron_problems(expression: str | None) -> list[str]:
         CronTrigger.from_crontab(expression, timezone="UTC")
     except ValueError as error:
         return [f"not a cron expression (minute hour day month weekday): {error}"]
+    return []
+
+
+def lookback_problems(hours: Any) -> list[str]:
+    """Why a query's first-run look-back is refused (empty is fine: the global setting applies)."""
+    if hours is None:
+        return []
+    if isinstance(hours, bool) or not isinstance(hours, int) or not 1 <= hours <= MAX_LOOKBACK_HOURS:
+        return [f"a whole number of hours from 1 to {MAX_LOOKBACK_HOURS} (five years), or empty"]
     return []
 
 

@@ -5,7 +5,8 @@ temporary table; one index probe per point sorts them into unchanged (left alone
 (updated where the probe found them, by `ctid`) and new (a plain INSERT); a concurrent run
 that stored, changed or deleted one of them meanwhile sends it through `INSERT ... ON
 CONFLICT`: see bench/ingestion.py and docs/benchmarks.md.
-Tickets go through `execute_values` with an ON CONFLICT upsert. An update happens only
+Tickets go through `execute_values` with an ON CONFLICT upsert on (source, data source, key).
+An update happens only
 when a value really changed (`IS DISTINCT FROM`), so a re-run reports rows as
 unchanged, not updated, and bumps no `version`. SLA metrics have no unique key in the schema, so they are
 matched on (client, metric, period) under a transaction-level advisory lock.
@@ -32,7 +33,7 @@ import psycopg2.errors
 from psycopg2.extras import execute_values
 from sqlalchemy.orm import Session
 
-from app.integrations.mapping import TARGET_FIELDS
+from app.integrations.mapping import TARGET_FIELDS, unmapped_column
 from app.models.integrations import QueryTarget
 from app.models.metrics import SlaUnit, TicketSource
 from app.services.sla import is_breached
@@ -43,7 +44,10 @@ SLA_LOCK_KEY = 1
 
 #: Ticket columns a query may map (every ticket target field but the key, which names the row);
 #: everything else keeps its stored value on update.
-TICKET_COLUMNS = tuple(name for name in TARGET_FIELDS[QueryTarget.TICKET_SUMMARY] if name != "external_key")
+TICKET_COLUMNS = (
+    *(name for name in TARGET_FIELDS[QueryTarget.TICKET_SUMMARY] if name != "external_key"),
+    *(unmapped_column(n) for n, spec in TARGET_FIELDS[QueryTarget.TICKET_SUMMARY].items() if spec.fallback),
+)
 
 
 @dataclass
@@ -382,36 +386,68 @@ def upsert_service_metrics_values(
 # --- tickets -----------------------------------------------------------------------------
 
 
-def upsert_tickets(session: Session, source: TicketSource, rows: Sequence[Mapping[str, Any]]) -> UpsertCounts:
-    """Upsert tickets on (source, external_key); only the mapped columns are written.
+def upsert_tickets(
+    session: Session,
+    source: TicketSource,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    data_source_id: uuid.UUID | None,
+) -> UpsertCounts:
+    """Upsert tickets on (source, data_source_id, external_key); only the mapped columns are written.
 
     Each row has `client_id`, `external_key` and any of TICKET_COLUMNS; all rows of
-    one call carry the same columns (one query's mapping).
+    one call carry the same columns (one query's mapping). A key stored before tickets
+    were told apart by source (no data source) is adopted by the first source that
+    syncs it: counted as updated.
     """
     latest = {row["external_key"]: row for row in rows}  # a key twice in one run: the last wins
     if not latest:
         return UpsertCounts()
     mapped = [c for c in TICKET_COLUMNS if any(c in row for row in latest.values())]
-    columns = ["client_id", "source", "external_key", *mapped]
+    columns = ["client_id", "source", "data_source_id", "external_key", *mapped]
     changing = ["client_id", *mapped]
     assignments = ", ".join(f"{c} = EXCLUDED.{c}" for c in changing)
     old = ", ".join(f"t.{c}" for c in changing)
     new = ", ".join(f"EXCLUDED.{c}" for c in changing)
     sql = f"""
         INSERT INTO ticket_summaries AS t ({", ".join(columns)}) VALUES %s
-        ON CONFLICT (source, external_key) DO UPDATE
+        ON CONFLICT (source, data_source_id, external_key) DO UPDATE
             SET {assignments}, version = t.version + 1, updated_at = now()
             WHERE ({old}) IS DISTINCT FROM ({new})
-        RETURNING (xmax = 0)
+        RETURNING external_key, (xmax = 0)
     """
     values = [
-        tuple(_db_value(row.get(c)) for c in ["client_id", "source", "external_key", *mapped])
-        for row in ({**r, "source": source} for r in latest.values())
+        tuple(_db_value(row.get(c)) for c in columns)
+        for row in ({**r, "source": source, "data_source_id": data_source_id} for r in latest.values())
     ]
-    template = "(" + ", ".join("%s::uuid" if c == "client_id" else "%s" for c in columns) + ")"
+    template = "(" + ", ".join("%s::uuid" if c.endswith("_id") else "%s" for c in columns) + ")"
     with _cursor(session) as cur:
+        adopted = _adopt_unassigned_tickets(cur, source, data_source_id, list(latest))
         returned = execute_values(cur, sql, values, template=template, page_size=1000, fetch=True)
-    return _counts(returned, len(latest))
+    inserted = {key for key, is_new in returned if is_new}
+    updated = {key for key, is_new in returned if not is_new} | adopted
+    return UpsertCounts(len(inserted), len(updated), len(latest) - len(inserted) - len(updated))
+
+
+def _adopt_unassigned_tickets(
+    cur: Any, source: TicketSource, data_source_id: uuid.UUID | None, keys: list[str]
+) -> set[str]:
+    """Give the rows of these keys that have no data source (synced before sources were told
+    apart) to this data source, unless it already has its own row of that key."""
+    if data_source_id is None:
+        return set()
+    cur.execute(
+        """UPDATE ticket_summaries AS t
+           SET data_source_id = %(ds)s, version = t.version + 1, updated_at = now()
+           WHERE t.data_source_id IS NULL AND t.source = %(source)s AND t.external_key = ANY(%(keys)s)
+             AND NOT EXISTS (
+                 SELECT 1 FROM ticket_summaries own
+                 WHERE own.source = t.source AND own.data_source_id = %(ds)s
+                   AND own.external_key = t.external_key)
+           RETURNING t.external_key""",
+        {"ds": str(data_source_id), "source": source.value, "keys": keys},
+    )
+    return {row[0] for row in cur.fetchall()}
 
 
 def _db_value(value: Any) -> Any:

@@ -23,7 +23,7 @@ from flask import current_app
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.errors import NotFound
+from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.integrations import templates
 from app.integrations.base import DataSourceType, FetchRequest
@@ -32,15 +32,23 @@ from app.integrations.guard import parse_allowlist
 from app.integrations.http import RetryPolicy, SourceClient
 from app.integrations.mapping import (
     CLIENT,
+    TARGET_FIELDS,
     CompiledMapping,
     TypingNotes,
     compile_mappings,
     is_finite_point,
     typed_rows,
+    unmapped_column,
 )
 from app.integrations.registry import source_type_for
 from app.models.catalog import Service
-from app.models.integrations import DataSourceQuery, ExternalDataSource, QueryRunStatus, QueryTarget
+from app.models.integrations import (
+    MAX_LOOKBACK_HOURS,
+    DataSourceQuery,
+    ExternalDataSource,
+    QueryRunStatus,
+    QueryTarget,
+)
 from app.models.sync import ClientSourceMapping, RunTrigger, SyncRun, SyncRunStatus
 from app.services.secrets import SecretsUnavailable, decrypt_secrets, redact
 from app.services.sync.ingestion import (
@@ -144,6 +152,7 @@ class RunPlan:
     fetches: list[tuple[str | None, uuid.UUID | None]]
     client_ids: dict[str, uuid.UUID]
     service_ids: dict[str, uuid.UUID]
+    data_source_id: uuid.UUID | None = None
 
 
 @dataclass
@@ -158,6 +167,10 @@ class RunOutcome:
     #: Records dropped for sharing their key with a later record of the run, and why (a sentence).
     duplicates: int = 0
     duplicate_note: str | None = None
+    #: (field, the source's word) -> rows stored under the field's fallback.
+    unknown: dict[tuple[str, str], int] = field(default_factory=dict)
+    #: field -> the source setting that maps its words (status -> status_map).
+    enum_settings: dict[str, str] = field(default_factory=dict)
 
     @property
     def status(self) -> SyncRunStatus:
@@ -181,23 +194,70 @@ class RunOutcome:
         parts += self.typing.summary()
         if self.duplicate_note:
             parts.append(self.duplicate_note)
+        parts.extend(self.unknown_summaries())
         return "; ".join(parts) or None
 
+    def unknown_summaries(self) -> list[str]:
+        """Per field: the unknown words with their counts, the fallback, and the setting to map them."""
+        specs = TARGET_FIELDS[QueryTarget.TICKET_SUMMARY]
+        lines = []
+        for name in [f for f in specs if any(f == k for k, _ in self.unknown)]:
+            found = ((w, n) for (f, w), n in self.unknown.items() if f == name)
+            words = sorted(found, key=lambda x: (-x[1], x[0]))
+            shown = ", ".join(f"{w!r} ({n})" for w, n in words[:NAMED_UNMAPPED])
+            more = f" and {len(words) - NAMED_UNMAPPED} more" if len(words) > NAMED_UNMAPPED else ""
+            fallback = specs[name].fallback
+            setting = self.enum_settings.get(name)
+            how = (
+                f"map them in the data source's settings ({setting})"
+                if setting
+                else "this source type has no setting that maps them"
+            )
+            lines.append(
+                f"{sum(n for _, n in words)} row(s) stored with {name} "
+                f"'{fallback.value if fallback else '?'}' for an unknown {name}: {shown}{more}; {how}"
+            )
+        return lines
 
-def since_for(query_id: uuid.UUID, started: datetime) -> datetime:
-    """The last fully successful run's start minus the overlap, or the initial lookback."""
+
+def lookback_hours(query: DataSourceQuery) -> float:
+    """The first run's look-back: the query's own, else MSSP_SYNC_INITIAL_LOOKBACK_HOURS."""
+    if query.initial_lookback_hours:
+        return float(query.initial_lookback_hours)
+    return float(current_app.config["MSSP_SYNC_INITIAL_LOOKBACK_HOURS"])
+
+
+def since_for(query: DataSourceQuery, started: datetime) -> datetime:
+    """The last fully successful run's start minus the overlap, or the first-run look-back.
+
+    Re-reads ("re-read from date X") do not count: they cover a window of their own.
+    """
     cfg = current_app.config
     last = db.session.scalar(
         select(func.max(SyncRun.started_at)).where(
-            SyncRun.query_id == query_id, SyncRun.status == SyncRunStatus.SUCCESS
+            SyncRun.query_id == query.id,
+            SyncRun.status == SyncRunStatus.SUCCESS,
+            SyncRun.is_reread.is_(False),
         )
     )
     if last is None:
-        return started - timedelta(hours=float(cfg["MSSP_SYNC_INITIAL_LOOKBACK_HOURS"]))
+        return started - timedelta(hours=lookback_hours(query))
     return last - timedelta(minutes=float(cfg["MSSP_SYNC_OVERLAP_MINUTES"]))
 
 
-def _plan(query: DataSourceQuery, started: datetime) -> RunPlan:
+def reread_problems(since: Any, now: datetime | None = None) -> list[str]:
+    """Why a re-read start is refused: not a date-time, in the future, or beyond the look-back limit."""
+    if not isinstance(since, datetime) or since.tzinfo is None:
+        return ["since must be a date (YYYY-MM-DD) or a date-time with a time zone"]
+    now = now or utcnow()
+    if since >= now:
+        return [f"since must be in the past (it is {since:%Y-%m-%d %H:%M} UTC, now {now:%Y-%m-%d %H:%M} UTC)"]
+    if now - since > timedelta(hours=MAX_LOOKBACK_HOURS):
+        return [f"since may be at most {MAX_LOOKBACK_HOURS // 8760} years back"]
+    return []
+
+
+def _plan(query: DataSourceQuery, started: datetime, since: datetime | None = None) -> RunPlan:
     source = query.data_source
     kind = source_type_for(source.source_type)
     config = dict(source.config or {})
@@ -236,11 +296,12 @@ def _plan(query: DataSourceQuery, started: datetime) -> RunPlan:
         config=config,
         client=build_client(source, kind),
         compiled=compiled,
-        since=since_for(query.id, started),
+        since=since or since_for(query, started),
         until=started,
         fetches=fetches,
         client_ids=mappings,
         service_ids=services,
+        data_source_id=source.id,
     )
 
 
@@ -294,12 +355,18 @@ def _rows(
     plan: RunPlan, fetched: Iterable[tuple[uuid.UUID | None, list[Any]]], outcome: RunOutcome
 ) -> Iterator[dict[str, Any]]:
     enum_maps = plan.kind.enum_maps(plan.config)
+    outcome.enum_settings = dict(plan.kind.enum_settings)
+    fallback_fields = [f for f, spec in TARGET_FIELDS[plan.target].items() if spec.fallback is not None]
     for fixed_client, pages in fetched:
         for row in typed_rows(pages, plan.compiled, enum_maps, outcome.typing):
             outcome.records += 1
             client_id = _resolve_client(plan, row, fixed_client, outcome)
             if client_id is None:
                 continue
+            for name in fallback_fields:
+                word = row.get(unmapped_column(name))
+                if word is not None:
+                    outcome.unknown[(name, word)] = outcome.unknown.get((name, word), 0) + 1
             if plan.target is QueryTarget.SERVICE_PERFORMANCE_METRIC and not is_finite_point(row):
                 outcome.non_finite += 1
                 outcome.skipped += 1
@@ -344,7 +411,9 @@ def _write(plan: RunPlan, fetched: list[tuple[uuid.UUID | None, list[Any]]], out
             )
         outcome.counts += upsert_service_metrics(session, deduped.unique, deduplicated=True)
     elif plan.target is QueryTarget.TICKET_SUMMARY:
-        outcome.counts += upsert_tickets(session, plan.kind.ticket_source, [_ticket(r) for r in rows])
+        outcome.counts += upsert_tickets(
+            session, plan.kind.ticket_source, [_ticket(r) for r in rows], data_source_id=plan.data_source_id
+        )
     else:
         periods = {}
         for row in rows:  # the last record of a (client, metric, period) is the one stored
@@ -389,6 +458,7 @@ def _finish(
     started: datetime,
     outcome: RunOutcome,
     error: BaseException | None,
+    window_start: datetime | None = None,
 ) -> None:
     """Record the run's end and the query's latest state (plain UPDATEs: `version` untouched)."""
     runs, queries = SyncRun.__table__, DataSourceQuery.__table__
@@ -407,6 +477,7 @@ def _finish(
             rows_skipped=0 if error else outcome.skipped,
             error_kind=kind,
             error_message=message,
+            window_start=window_start,
         )
     )
     failures = queries.c.consecutive_failures + 1 if error is not None else 0
@@ -436,29 +507,43 @@ def _describe(error: BaseException) -> tuple[str, str]:
 
 
 def run_query(
-    query_id: uuid.UUID, trigger: RunTrigger = RunTrigger.MANUAL, budget_seconds: float | None = None
+    query_id: uuid.UUID,
+    trigger: RunTrigger = RunTrigger.MANUAL,
+    budget_seconds: float | None = None,
+    since: datetime | None = None,
 ) -> SyncRun:
     """Run one query now; returns its SyncRun (FAILED with the reason when it failed).
 
     `budget_seconds` bounds the whole run (default MSSP_SYNC_RUN_BUDGET_SECONDS).
+    `since` makes it a re-read from that moment to now (see `reread_query`).
     """
     session = db.session
     query = session.get(DataSourceQuery, query_id)
     if query is None:
         raise NotFound("no such query")
     started = utcnow()
-    run = SyncRun(query_id=query.id, trigger=trigger, status=SyncRunStatus.RUNNING, started_at=started)
+    if since is not None:
+        problems = reread_problems(since, started)
+        if problems:
+            raise ValidationFailed(problems[0], "since")
+    run = SyncRun(
+        query_id=query.id,
+        trigger=trigger,
+        status=SyncRunStatus.RUNNING,
+        started_at=started,
+        is_reread=since is not None,
+    )
     session.add(run)
     session.commit()
     run_id = run.id
     outcome = RunOutcome()
     plan = None
     try:
-        plan = _plan(session.get(DataSourceQuery, query_id), started)
+        plan = _plan(session.get(DataSourceQuery, query_id), started, since)
         session.rollback()  # end the read transaction: nothing stays open during network I/O
         fetched = _fetch(plan, outcome, budget_seconds)
         _write(plan, fetched, outcome)
-        _finish(run_id, query_id, started, outcome, None)
+        _finish(run_id, query_id, started, outcome, None, plan.since)
         session.commit()
     except Exception as error:
         session.rollback()
@@ -466,12 +551,28 @@ def run_query(
             log.exception("query %s: run %s failed unexpectedly", query_id, run_id)
         else:
             log.warning("query %s: run %s failed: %s", query_id, run_id, redact(str(error)))
-        _finish(run_id, query_id, started, outcome, error)
+        _finish(run_id, query_id, started, outcome, error, plan.since if plan else since)
         session.commit()
     finally:
         if plan is not None:
             plan.client.close()
     return session.get(SyncRun, run_id)
+
+
+def reread_query(
+    query_id: uuid.UUID,
+    since: datetime,
+    trigger: RunTrigger = RunTrigger.MANUAL,
+    budget_seconds: float | None = None,
+) -> SyncRun:
+    """"Re-read from date X": fetch the window from `since` to now again and upsert it.
+
+    Idempotent (rows are matched on their keys: what is stored already is left alone or
+    updated, nothing is duplicated). The run is marked `is_reread`: later scheduled runs
+    keep their own `{since}`. A plain service function: the screen, the API, the CLI and
+    any job runner call it. ValidationFailed (field `since`) for a future or too-old date.
+    """
+    return run_query(query_id, trigger, budget_seconds, since=since)
 
 
 # --- failing queries back off --------------------------------------------------------------
