@@ -88,9 +88,13 @@ class BulkEditMixin:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if cls.__dict__.get("bulk_edit_columns") and "edit_selected" not in cls.__dict__:
+            # A function of this name: FAB finds an action's permission by its function's name.
+            def edit_selected(self: Any, items: Any):
+                return _edit_selected(self, items)
+
             cls.edit_selected = action(  # type: ignore[attr-defined]
                 "edit_selected", "Edit selected", "", "fa-pen-to-square", single=False
-            )(_edit_selected)
+            )(edit_selected)
 
     # ---- the list's toolbar -----------------------------------------------------------------
 

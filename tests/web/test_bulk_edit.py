@@ -229,3 +229,46 @@ def test_nothing_ticked_changes_nothing(app, admin_client, bulk_world):
     )
     assert "Tick the box of at least one field to change." in response.get_data(as_text=True)
     assert client_state(app, bulk_world["alpha"]) == before
+
+
+def test_the_list_action_opens_the_page_with_the_ticked_rows(admin_client, bulk_world):
+    page = admin_client.get("/clientview/list/?q=bulk").get_data(as_text=True)
+    assert "edit_selected" in page  # "Actions > Edit selected" beside the row checkboxes
+    response = admin_client.post("/clientview/action_post", data={
+        "csrf_token": csrf_token(page), "action": "edit_selected",
+        "rowid": [bulk_world["alpha"], bulk_world["bravo"]],
+    })
+    assert response.status_code == 302
+    opened = admin_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "You are editing 2 clients" in text_of(opened)
+
+
+def test_proposals_change_owner_in_bulk(app, admin_client, bulk_world):
+    from app.extensions import db
+    from app.models.contracts import Proposal, ProposalType
+    from tests.factories import make_scope
+
+    with app.app_context():
+        session = db.session
+        scope = make_scope(session, session.get(Contract, bulk_world["early"]))
+        proposals = [
+            Proposal(service_scope=scope, proposal_type=kind, currency="EUR") for kind in ProposalType
+        ]
+        session.add_all(proposals)
+        session.commit()
+        keys = [str(p.id) for p in proposals]
+        owner = session.scalars(select(MsspUser).where(MsspUser.email == ROLE_USERS["Manager"])).one()
+        owner_id = owner.id
+        session.remove()
+    response = post_bulk(admin_client, ids_url("proposalview", *keys), "apply", {"assignee": str(owner_id)})
+    assert "2 proposal(s) changed" in text_of(response.get_data(as_text=True))
+    with app.app_context():
+        assert {db.session.get(Proposal, k).assignee_id for k in keys} == {owner_id}
+        db.session.remove()
+
+
+def test_every_bulk_editable_list_has_row_checkboxes_for_its_editors(admin_client, world):
+    for view in ("clientview", "contractview", "proposalview", "licensepoolview", "hardwareassetview"):
+        page = admin_client.get(f"/{view}/list/").get_data(as_text=True)
+        assert "edit_selected_menu_item" in page, view
+        assert 'id="check_all"' in page, view
