@@ -27,6 +27,9 @@ class UUIDPrimaryKeyMixin:
     id: Mapped[uuid.UUID] = mapped_column(
         Uuid, primary_key=True, default=uuid.uuid4, server_default=text("gen_random_uuid()"),
         sort_order=-100,  # first in the table, though mixin columns come last by default
+        # The client-side uuid4 tells the rows of one multi-row INSERT apart: SQLAlchemy can then
+        # batch the inserts of a flush (an import's chunk) instead of sending one per row.
+        insert_sentinel=True,
     )
 
 

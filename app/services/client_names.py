@@ -20,17 +20,33 @@ def name_key(name: str) -> str:
 
 
 def check_client_name_changes(changes: PendingChanges) -> None:
-    """Flush hook: a new or renamed client's name is not another client's, ignoring case and spaces."""
+    """Flush hook: a new or renamed client's name is not another client's, ignoring case and spaces.
+
+    One query for every name of the flush (an import writes hundreds of clients per flush)."""
     saved = [c for c in changes.saved_of(Client) if c.company_name and changed(c, "company_name")]
+    if not saved:
+        return
+    keys = sorted({name_key(c.company_name) for c in saved})
+    stored: dict[str, list[Client]] = {}
+    for start in range(0, len(keys), 1000):
+        stored_key = func.lower(func.btrim(Client.company_name))
+        query = select(Client, stored_key).where(stored_key.in_(keys[start : start + 1000]))
+        # Keyed by the name as stored (a client renamed in this flush still holds its old one).
+        for row, key in changes.session.execute(query):
+            stored.setdefault(key, []).append(row)
     seen: dict[str, Client] = {}
     for client in saved:
         key = name_key(client.company_name)
         twin = seen.get(key)
         if twin is None:
-            query = select(Client).where(func.lower(func.btrim(Client.company_name)) == key)
-            if client.id is not None:
-                query = query.where(Client.id != client.id)
-            twin = changes.session.scalars(query).first()
+            twin = next(
+                (
+                    row
+                    for row in stored.get(key, [])
+                    if row is not client and (client.id is None or row.id != client.id)
+                ),
+                None,
+            )
         if twin is not None and twin is not client:
             raise ValidationFailed(
                 f"A client named {twin.company_name!r} already exists (names are compared ignoring "

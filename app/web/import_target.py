@@ -120,6 +120,7 @@ class FormImportTarget:
             None,
         )
         self._relations: dict[str, dict[str, Any]] = {}
+        self._forms: dict[str, Any] = {}
         table = self.model.__table__
         self._defaulted = {
             name
@@ -233,8 +234,25 @@ class FormImportTarget:
         form_class = self.edit_form if existing is not None else self.add_form
         return form_class(formdata=None, obj=existing, meta={"csrf": False})
 
+    def _row_form(self, existing: Any | None, given: set[str]) -> Any:
+        """The form for one row: one instance per kind (add, edit) for the whole import, set
+        back to the record's (or the defaults') values for each row; building a form costs
+        more than checking one."""
+        kind = "edit" if existing is not None else "add"
+        form = self._forms.get(kind)
+        if form is None:
+            form = self._forms[kind] = self._form(existing)
+            if existing is None:
+                # Left out of the file and empty: the column's default applies, as in the database.
+                for name in list(form._fields):
+                    if name not in given and name in self._defaulted and form[name].data in (None, ""):
+                        del form[name]
+        else:
+            form.process(None, obj=existing)
+        return form
+
     def build(self, values: dict[str, str], existing: Any | None) -> tuple[Any | None, dict[str, list[str]]]:
-        form = self._form(existing)
+        form = self._row_form(existing, set(values))
         errors: dict[str, list[str]] = {}
         for name, raw in values.items():
             field = form[name]
@@ -257,13 +275,8 @@ class FormImportTarget:
                 continue
             field.process(MultiDict([(name, self._cell(name, raw))]))
         for name in list(form._fields):
-            if name in values or name in ("csrf_token", "version"):
-                continue
-            if existing is None and name in self._defaulted and form[name].data in (None, ""):
-                # Left out of the file and empty: the column's default applies, as in the database.
-                del form[name]
-                continue
-            self._resubmit(form[name])
+            if name not in values and name not in ("csrf_token", "version"):
+                self._resubmit(form[name])
         if isinstance(form._fields.get("version"), VersionField) and existing is not None:
             form["version"].data = existing.version
         valid = form.validate()
