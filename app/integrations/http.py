@@ -267,6 +267,7 @@ class SourceClient:
             attempts = retrying.statistics.get("attempt_number", 1)
             raise classify_exception(error, self.host, self.timeout, attempts) from None
         response.attempts = retrying.statistics.get("attempt_number", 1)  # type: ignore[attr-defined]
+        response.retry_policy = self.policy  # type: ignore[attr-defined]
         return response
 
     def _log_retry(self, state: RetryCallState) -> None:
@@ -301,13 +302,33 @@ def check_status(response: requests.Response, host: str, what: str, gone_hint: s
     if status == 410:
         raise errors.UnexpectedResponse(f"HTTP 410 Gone: {what} was removed from {host}{gone_hint}")
     if status == 429:
-        asked = retry_after_seconds(response)
-        detail = f"; it asked to wait {asked:g} s, beyond the retry budget" if asked else ""
-        raise errors.RateLimited(f"rate limited by {host} (HTTP 429){tries}{detail}")
+        raise errors.RateLimited(rate_limit_message(response, host, attempts))
     reason = f": {message}" if message else ""
     raise errors.UnexpectedResponse(
         f"unexpected response from {host}: HTTP {status} for {what}{tries}{reason}"
     )
+
+
+def rate_limit_message(response: requests.Response, host: str, attempts: int) -> str:
+    """Why a 429 was given up on: the attempt limit, or a wait beyond the retry budget."""
+    policy: RetryPolicy | None = getattr(response, "retry_policy", None)
+    asked = retry_after_seconds(response)
+    head = f"rate limited by {host} (HTTP 429)"
+    if policy is not None and attempts >= policy.max_attempts:
+        wait = f"; its last answer asked to wait {asked:g} s" if asked else ""
+        return (
+            f"{head}: still refused after {attempts} attempts, the attempt limit "
+            f"(MSSP_HTTP_MAX_ATTEMPTS = {policy.max_attempts}){wait}; run it later or raise the limit"
+        )
+    tries = f" after {attempts} attempts" if attempts > 1 else ""
+    if asked and policy is not None:
+        return (
+            f"{head}{tries}; it asked to wait {asked:g} s, beyond the retry budget "
+            f"(MSSP_HTTP_RETRY_BUDGET_SECONDS = {policy.budget_seconds:g} s, or what was left of the run)"
+        )
+    if asked:
+        return f"{head}{tries}; it asked to wait {asked:g} s, beyond the retry budget"
+    return f"{head}{tries}"
 
 
 def parse_json(response: requests.Response, what: str) -> Any:

@@ -23,8 +23,8 @@ from app.integrations.base import (
     FetchRequest,
     object_schema,
 )
-from app.integrations.errors import UnexpectedResponse
-from app.integrations.http import SourceClient, check_status, parse_json
+from app.integrations.errors import AuthRefused, InvalidConfiguration, UnexpectedResponse
+from app.integrations.http import SourceClient, check_status, parse_json, server_message
 from app.models.integrations import SourceType
 from app.models.metrics import TicketSource
 
@@ -33,6 +33,10 @@ REMOVED_ON_CLOUD = ("/rest/api/2/search", "/rest/api/3/search", "/rest/api/lates
 DC_SEARCH_RE = re.compile(r"^/rest/api/(2|latest)/search/?$")
 FIELD_RE = re.compile(r"\$\.fields\.([A-Za-z0-9_]+)")
 GONE_HINT = f"; Jira Cloud searches with POST {CLOUD_SEARCH}"
+#: What Jira answers an anonymous user about a project it may not see.
+DOES_NOT_EXIST_RE = re.compile(r"The value '[^']*' does not exist")
+#: X-Seraph-LoginReason values that mean the credentials were refused and the request ran anonymously.
+ANONYMOUS_REASONS = ("AUTHENTICATED_FAILED", "AUTHENTICATION_DENIED")
 
 
 class JiraSource(DataSourceType):
@@ -86,6 +90,8 @@ class JiraSource(DataSourceType):
 
     def test_connection(self, client: SourceClient, config: Mapping[str, Any]) -> str:
         cloud = self.is_cloud(config)
+        # serverInfo answers without credentials: a wrong deployment is found before auth fails.
+        self._check_deployment(cloud, client.host, self._server_info_deployment(client), "serverInfo")
         me = client.json("GET", "/rest/api/3/myself" if cloud else "/rest/api/2/myself")
         who = (
             me.get("displayName") or me.get("emailAddress") or me.get("name")
@@ -94,7 +100,41 @@ class JiraSource(DataSourceType):
         )
         if not who:
             raise UnexpectedResponse("unexpected response: /myself did not describe a user")
+        # Cloud users have an accountId and no user name; Data Center users the reverse.
+        if "accountId" in me and "name" not in me:
+            self._check_deployment(cloud, client.host, "cloud", "/myself (a Cloud accountId, no user name)")
+        elif "name" in me and "accountId" not in me:
+            self._check_deployment(cloud, client.host, "data_center", "/myself (a user name, no accountId)")
         return f"connected to Jira {'Cloud' if cloud else 'Data Center'} as {who}"
+
+    @staticmethod
+    def _server_info_deployment(client: SourceClient) -> str | None:
+        """'cloud' or 'data_center' from /rest/api/2/serverInfo's deploymentType (None: not said)."""
+        try:
+            response = client.request("GET", "/rest/api/2/serverInfo")
+            info = response.json() if response.status_code == 200 else None
+        except ValueError:
+            return None
+        kind = info.get("deploymentType") if isinstance(info, dict) else None
+        if not isinstance(kind, str):
+            return None
+        return "cloud" if kind.lower() == "cloud" else "data_center"
+
+    @staticmethod
+    def _check_deployment(cloud: bool, host: str, found: str | None, evidence: str) -> None:
+        if found is None or (found == "cloud") == cloud:
+            return
+        if cloud:
+            raise InvalidConfiguration(
+                f"this source is set to Jira Cloud but {host} answers like Jira Data Center ({evidence}): "
+                'set "deployment": "data_center" in its settings, with a personal access token as '
+                "bearer auth and queries on /rest/api/2/search"
+            )
+        raise InvalidConfiguration(
+            f"this source is set to Jira Data Center but {host} answers like Jira Cloud ({evidence}): "
+            'set "deployment": "cloud" in its settings, with basic auth (email and API token) and '
+            f"queries on {CLOUD_SEARCH}"
+        )
 
     def fetch(self, client: SourceClient, config: Mapping[str, Any], request: FetchRequest) -> Iterator[Any]:
         fields = self.fields_for(request.mappings, config)
@@ -108,6 +148,7 @@ class JiraSource(DataSourceType):
         self, client: SourceClient, request: FetchRequest, method: str, **kwargs: Any
     ) -> dict[str, Any]:
         response = client.request(method, request.endpoint, budget=request.remaining(), **kwargs)
+        self._check_anonymous(client, request, response)
         check_status(response, client.host, request.endpoint, GONE_HINT)
         page = parse_json(response, request.endpoint)
         if not isinstance(page, dict) or not isinstance(page.get("issues"), list):
@@ -115,6 +156,31 @@ class JiraSource(DataSourceType):
                 f"unexpected response: {request.endpoint} answered without an 'issues' list"
             )
         return page
+
+    def _check_anonymous(self, client: SourceClient, request: FetchRequest, response: Any) -> None:
+        """Jira answers a request whose credentials it refused as an anonymous user's: an empty
+        result, or "The value 'ACME' does not exist for the field 'project'". Report that as a
+        probable credential problem, not as a missing project or an empty run."""
+        reason = response.headers.get("X-Seraph-LoginReason", "")
+        refused = any(r in reason for r in ANONYMOUS_REASONS)
+        said = server_message(response) if response.status_code == 400 else ""
+        if not refused and not (said and DOES_NOT_EXIST_RE.search(said)):
+            return
+        if not refused:
+            dc = DC_SEARCH_RE.match("/" + request.endpoint.strip().lstrip("/")) is not None
+            myself = "/rest/api/2/myself" if dc else "/rest/api/3/myself"
+            probe = client.request("GET", myself, budget=request.remaining())
+            if probe.status_code not in (401, 403):
+                return  # the credentials work: the project really is unknown (or not visible)
+            evidence = f"{myself} refuses these credentials (HTTP {probe.status_code})"
+        else:
+            evidence = f"Jira said X-Seraph-LoginReason: {reason}"
+        answer = f'"{said}"' if said else "an empty result"
+        raise AuthRefused(
+            f"probable credential problem: {client.host} answered as to an anonymous user ({answer}) "
+            f"and {evidence}; check the username and API token (Cloud) or the personal access token "
+            "(Data Center)"
+        )
 
     def _fetch_token_pages(
         self, client: SourceClient, request: FetchRequest, fields: list[str], page_size: int

@@ -7,6 +7,11 @@ is only its id unless `fields` are named. Data Center: `startAt`/`maxResults`/
 Both: bad JQL -> 400 `errorMessages`; 401 when the credentials are wrong.
 JQL understood: `project = KEY` / `project in (A, B)`; anything else is ignored,
 and the word BADJQL makes it a syntax error.
+`/rest/api/2/serverInfo` answers without credentials (`deploymentType` Cloud or DataCenter;
+`server_info=False` turns it off, as behind a proxy that hides it).
+`anonymous=True`: wrong credentials are not a 401 but an anonymous request, as Jira does: a
+search naming a project gets 400 "The value 'ACME' does not exist for the field 'project'."
+(with `X-Seraph-LoginReason: AUTHENTICATED_FAILED` when `seraph=True`), /myself gets 401.
 """
 
 from __future__ import annotations
@@ -48,11 +53,21 @@ def make_issue(key: str, summary: str, status: str = "To Do", priority: str = "M
 
 class FakeJira(FakeServer):
     def __init__(
-        self, deployment: str = "cloud", issues: list[dict] | None = None, dc_cap: int = 2, **kw: Any
+        self,
+        deployment: str = "cloud",
+        issues: list[dict] | None = None,
+        dc_cap: int = 2,
+        server_info: bool = True,
+        anonymous: bool = False,
+        seraph: bool = False,
+        **kw: Any,
     ) -> None:
         self.deployment = deployment
         self.issues = issues or []
         self.dc_cap = dc_cap
+        self.server_info = server_info
+        self.anonymous = anonymous
+        self.seraph = seraph
         super().__init__(**kw)
 
     # -- auth ---------------------------------------------------------------------------
@@ -65,9 +80,22 @@ class FakeJira(FakeServer):
 
     # -- routes -------------------------------------------------------------------------
     def route(self, request: Recorded) -> Reply:
-        if not self.authorised(request):
-            return Reply(401, "Client must be authenticated to access this resource.")
         path = request.path
+        if path == "/rest/api/2/serverInfo" and self.server_info:
+            cloud = self.deployment == "cloud"
+            return Reply(
+                200,
+                {
+                    "baseUrl": self.url,
+                    "version": "1001.0.0-SNAPSHOT" if cloud else "9.12.4",
+                    "deploymentType": "Cloud" if cloud else "DataCenter",
+                    "serverTitle": "Jira",
+                },
+            )
+        if not self.authorised(request):
+            if self.anonymous and path.endswith(("/search/jql", "/search")) and not path.endswith("myself"):
+                return self.anonymous_search(request)
+            return Reply(401, "Client must be authenticated to access this resource.")
         if self.deployment == "cloud":
             if path in REMOVED:
                 return Reply(410, {"errorMessages": [GONE_MESSAGE], "errors": {}})
@@ -81,6 +109,20 @@ class FakeJira(FakeServer):
             if path == "/rest/api/2/myself":
                 return Reply(200, {"name": "svc-sync", "displayName": "MSSP Sync (DC)"})
         return Reply(404, {"errorMessages": [f"no route {path}"]})
+
+    def anonymous_search(self, request: Recorded) -> Reply:
+        """What Jira answers when it ran a search as nobody: projects it may not show 'do not exist'."""
+        params = request.body if isinstance(request.body, dict) else request.query
+        jql = str(params.get("jql", ""))
+        named = re.findall(r'project\s*=\s*"?([A-Z][A-Z0-9_]*)"?', jql)
+        several = re.search(r"project\s+in\s*\(([^)]*)\)", jql)
+        if several:
+            named += [k.strip().strip('"') for k in several.group(1).split(",")]
+        headers = {"X-Seraph-LoginReason": "AUTHENTICATED_FAILED"} if self.seraph else {}
+        if named:
+            message = f"The value '{named[0]}' does not exist for the field 'project'."
+            return Reply(400, {"errorMessages": [message], "errors": {}}, headers)
+        return Reply(200, {"issues": [], "isLast": True, "startAt": 0, "total": 0}, headers)
 
     def matching(self, jql: str) -> list[dict] | Reply:
         if "BADJQL" in jql:

@@ -11,10 +11,12 @@ from sqlalchemy import func, select
 from app.errors import ValidationFailed
 from app.models.metrics import TicketPriority, TicketSource, TicketStatus, TicketSummary
 from app.models.sync import SyncRunStatus
+from app.services.sync import runs as sync_runs
 from app.services.sync.runs import reread_query, run_query
 from tests.factories import make_client
 from tests.fakes.jira import FakeJira, make_issue
 from tests.fakes.records import jira_cloud_source, jira_dc_source, make_query, map_client, runs_of
+from tests.fakes.server import Reply
 
 pytestmark = pytest.mark.usefixtures("encryption_key")
 pytest_plugins = ("tests.fakes.fixtures",)
@@ -204,3 +206,93 @@ def test_a_reread_from_the_future_is_refused_naming_the_field(db_session, fake_j
         reread_query(query.id, datetime.now(UTC) + timedelta(days=1))
     assert refused.value.field == "since" and "in the past" in refused.value.message
     assert runs_of(db_session, query) == []
+
+
+# --- messages that point at the cause (20.6) ------------------------------------------------
+
+
+def test_a_429_after_the_attempt_limit_names_the_attempt_limit(db_session, fake_jira, app, monkeypatch):
+    monkeypatch.setitem(app.config, "MSSP_HTTP_MAX_ATTEMPTS", 2)
+    acme = make_client(db_session, "Acme Corp")
+    fake_jira.issues = [make_issue("ACME-1", "Alert 1")]
+    source = jira_cloud_source(db_session, fake_jira.url)
+    map_client(db_session, source, acme, "ACME")
+    query = make_query(db_session, source)
+    fake_jira.script(SEARCH, *[Reply(429, "<html>slow down</html>", {"Retry-After": "1"})] * 2)
+
+    run = run_query(query.id)
+
+    assert run.status is SyncRunStatus.FAILED and run.error_kind == "rate_limited"
+    assert run.error_message == (
+        "rate limited by 127.0.0.1 (HTTP 429): still refused after 2 attempts, the attempt limit "
+        "(MSSP_HTTP_MAX_ATTEMPTS = 2); its last answer asked to wait 1 s; run it later or raise the limit"
+    )
+    assert len(fake_jira.requests_to(SEARCH)) == 2 and stored(db_session) == {}
+
+
+@pytest.mark.parametrize("server_info", [True, False], ids=["serverInfo", "myself-shape"])
+def test_a_data_center_source_pointed_at_cloud_fails_its_connection_test_saying_so(
+    db_session, server_info
+):
+    cloud = FakeJira("cloud", server_info=server_info)
+    try:
+        source = jira_cloud_source(db_session, cloud.url, config={"deployment": "data_center"})
+        # Data Center's own path to /myself, reached with the Cloud credentials (the fake needs them).
+        cloud.script("/rest/api/2/myself", Reply(200, {"accountId": "5b10a", "displayName": "MSSP Sync"}))
+        report = sync_runs.test_connection(source.id)
+    finally:
+        cloud.close()
+    assert not report.ok and report.kind == "configuration"
+    assert report.message.startswith(
+        "this source is set to Jira Data Center but 127.0.0.1 answers like Jira Cloud"
+    )
+    assert 'set "deployment": "cloud"' in report.message
+
+
+def test_a_cloud_source_pointed_at_data_center_fails_its_connection_test_saying_so(db_session, fake_jira_dc):
+    source = jira_dc_source(db_session, fake_jira_dc.url, config={"deployment": "cloud"})
+    report = sync_runs.test_connection(source.id)
+    assert not report.ok and report.kind == "configuration"
+    assert report.message == (
+        "this source is set to Jira Cloud but 127.0.0.1 answers like Jira Data Center (serverInfo): "
+        'set "deployment": "data_center" in its settings, with a personal access token as bearer auth '
+        "and queries on /rest/api/2/search"
+    )
+
+
+@pytest.mark.parametrize("seraph", [False, True], ids=["probe-myself", "seraph-header"])
+def test_an_anonymous_answer_hiding_bad_credentials_is_a_probable_credential_problem(db_session, seraph):
+    jira = FakeJira("cloud", anonymous=True, seraph=seraph)
+    try:
+        acme = make_client(db_session, "Acme Corp")
+        jira.issues = [make_issue("ACME-1", "Alert 1")]
+        source = jira_cloud_source(db_session, jira.url, secrets={"password": "revoked-token-1"})
+        map_client(db_session, source, acme, "ACME")
+        query = make_query(db_session, source, query_template="project = ACME AND updated >= {since}")
+        run = run_query(query.id)
+    finally:
+        jira.close()
+    assert run.status is SyncRunStatus.FAILED and run.error_kind == "auth"
+    evidence = (
+        "Jira said X-Seraph-LoginReason: AUTHENTICATED_FAILED"
+        if seraph
+        else "/rest/api/3/myself refuses these credentials (HTTP 401)"
+    )
+    assert run.error_message == (
+        "probable credential problem: 127.0.0.1 answered as to an anonymous user "
+        "(\"The value 'ACME' does not exist for the field 'project'.\") and "
+        f"{evidence}; check the username and API token (Cloud) or the personal access token (Data Center)"
+    )
+    assert stored(db_session) == {}
+
+
+def test_an_unknown_project_with_good_credentials_is_still_jiras_own_message(db_session, fake_jira):
+    fake_jira.script(
+        SEARCH,
+        Reply(400, {"errorMessages": ["The value 'NOPE' does not exist for the field 'project'."]}),
+    )
+    source = jira_cloud_source(db_session, fake_jira.url)
+    query = make_query(db_session, source, query_template="project = NOPE")
+    run = run_query(query.id)
+    assert run.error_kind == "unexpected_response"
+    assert "HTTP 400" in run.error_message and "The value 'NOPE' does not exist" in run.error_message
