@@ -172,6 +172,8 @@ class BaseConfig:
     HTTP_BACKOFF_INITIAL = 1.0
     HTTP_BACKOFF_MAX = 30.0
     HTTP_RETRY_BUDGET_SECONDS = 120.0
+    #: Worker threads of the scheduler process (tests start their own workers).
+    SCHEDULER_WORKERS_DEFAULT = 2
 
     def __init__(self) -> None:
         self.SECRET_KEY = os.environ.get("SECRET_KEY") or DEFAULT_SECRET_KEY
@@ -227,6 +229,29 @@ class BaseConfig:
         #: How often a waiting scheduler retries the lock, and the leader re-reads the queries.
         self.MSSP_SCHEDULER_LOCK_POLL_SECONDS = env_number("MSSP_SCHEDULER_LOCK_POLL_SECONDS", 10)
         self.MSSP_SCHEDULER_RELOAD_SECONDS = env_number("MSSP_SCHEDULER_RELOAD_SECONDS", 60)
+        self._read_queue_settings()
+
+    def _read_queue_settings(self) -> None:
+        """The job queue (app.queue, procrastinate on this PostgreSQL): workers, retries."""
+        #: The scheduler process also runs this many worker threads (one host needs nothing
+        #: else); 0 when `flask mssp worker` processes run the jobs (compose, Kubernetes).
+        workers = env_number("MSSP_SCHEDULER_WORKERS", self.SCHEDULER_WORKERS_DEFAULT)
+        self.MSSP_SCHEDULER_WORKERS = int(workers)
+        #: Jobs one `flask mssp worker` process runs at once.
+        self.MSSP_WORKER_CONCURRENCY = int(env_number("MSSP_WORKER_CONCURRENCY", 2))
+        #: Attempts of a job that raises (1 = no retry); the wait doubles from the first.
+        self.MSSP_JOB_MAX_ATTEMPTS = int(env_number("MSSP_JOB_MAX_ATTEMPTS", 3))
+        self.MSSP_JOB_RETRY_SECONDS = env_number("MSSP_JOB_RETRY_SECONDS", 30)
+        #: A job runs at most this long (sync runs: their run budget is cut to it).
+        self.MSSP_JOB_TIMEOUT_SECONDS = env_number("MSSP_JOB_TIMEOUT_SECONDS", 1800)
+        #: A worker beats every this many seconds; one silent for MSSP_WORKER_STALLED_SECONDS
+        #: is taken as dead and the leader scheduler gives its jobs to another worker.
+        self.MSSP_WORKER_HEARTBEAT_SECONDS = env_number("MSSP_WORKER_HEARTBEAT_SECONDS", 5)
+        self.MSSP_WORKER_STALLED_SECONDS = env_number("MSSP_WORKER_STALLED_SECONDS", 20)
+        #: How often the leader looks for jobs of dead workers.
+        self.MSSP_STALLED_CHECK_SECONDS = env_number("MSSP_STALLED_CHECK_SECONDS", 5)
+        #: A worker without a notification still looks for new jobs this often.
+        self.MSSP_WORKER_POLL_SECONDS = env_number("MSSP_WORKER_POLL_SECONDS", 2)
 
     def _read_alert_settings(self) -> None:
         """Alert e-mails (app.services.alerts.email): off unless MSSP_SMTP_HOST is set."""
@@ -375,6 +400,7 @@ class TestingConfig(BaseConfig):
     TESTING = True
     #: A system PostgreSQL for the test run; unset means the embedded server.
     DATABASE_URL_VARIABLE = "TEST_DATABASE_URL"
+    SCHEDULER_WORKERS_DEFAULT = 0
     EMBEDDED_DATABASE_DEFAULT = "mssp_test"
     # Cheap hashing keeps the suite fast; the production method is asserted separately.
     FAB_PASSWORD_HASH_METHOD = "argon2id:1:64:1"  # the production method's code path, cheap

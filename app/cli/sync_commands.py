@@ -1,4 +1,4 @@
-"""`flask mssp scheduler`, `flask mssp rotate-keys`, `flask mssp run-query`: the sync's commands."""
+"""The sync's commands: `flask mssp scheduler`, `worker`, `rotate-keys`, `run-query`."""
 
 from __future__ import annotations
 
@@ -56,6 +56,28 @@ def register_sync_commands(group: click.Group, requires_migrated_database) -> No
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: process.stop())
         sys.exit(process.run())
+
+    @group.command("worker")
+    @click.option("--concurrency", type=int, default=None, help="jobs at once (MSSP_WORKER_CONCURRENCY)")
+    @click.option("--name", default=None, help="the worker's name in logs (default: worker-<pid>)")
+    @with_appcontext
+    @requires_migrated_database
+    def worker_command(concurrency: int | None, name: str | None) -> None:
+        """Run queued jobs (sync runs, reports, alerts, rollups); any number, on any host."""
+        import os
+
+        from app.queue.worker import run_worker
+
+        if not logging.getLogger().handlers:
+            logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.getLogger("app").setLevel(logging.INFO)
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        db.session.remove()
+        run_worker(
+            app,
+            concurrency or int(app.config["MSSP_WORKER_CONCURRENCY"]),
+            name or f"worker-{os.getpid()}",
+        )
 
     @group.command("rotate-keys")
     @with_appcontext

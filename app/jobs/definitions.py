@@ -26,6 +26,9 @@ class JobSpec:
     record: bool = True
     #: Run once as soon as the scheduler starts, then on the trigger.
     run_at_start: bool = False
+    #: Run inside the scheduler itself instead of going to the job queue's workers: only
+    #: for what steers the scheduler (a "module:function" job is otherwise enqueued).
+    in_scheduler: bool = False
 
 
 JOBS: tuple[JobSpec, ...] = (
@@ -37,6 +40,7 @@ JOBS: tuple[JobSpec, ...] = (
         description="keep one job per active data-source query, on its own schedule",
         record=False,
         run_at_start=True,
+        in_scheduler=True,
     ),
     JobSpec(
         id="contract_roll_over",

@@ -86,12 +86,13 @@ def execute_job(
             log.exception("job %s failed", job_id)
             status, detail = JobRunStatus.FAILED, redact(f"{type(error).__name__}: {error}")[:2000]
         if record or status is JobRunStatus.FAILED:
-            _record(job_id, status, started, detail)
+            record_job_run(job_id, status, started, detail)
         db.session.remove()
         return status
 
 
-def _record(job_id: str, status: JobRunStatus, started: datetime, detail: str | None) -> None:
+def record_job_run(job_id: str, status: JobRunStatus, started: datetime, detail: str | None) -> None:
+    """One row of the Job runs screen, in a transaction of its own; never raises."""
     try:
         db.session.add(
             JobRun(job_id=job_id, status=status, started_at=started, finished_at=utcnow(), detail=detail)
@@ -102,16 +103,24 @@ def _record(job_id: str, status: JobRunStatus, started: datetime, detail: str | 
         log.exception("job %s: could not record the run", job_id)
 
 
-def run_query_job(query_id: uuid.UUID, ctx: JobContext) -> str:
-    """A query's scheduled run: skipped while inactive or backing off after failures."""
+def run_query_job(query_id: uuid.UUID, ctx: JobContext, trigger: RunTrigger = RunTrigger.SCHEDULE) -> str:
+    """A query's run. A scheduled one is skipped while the query is inactive or backing off
+    after failures; one asked for ("Run now") runs unless the query is gone. The run's
+    budget is the job timeout when that is shorter (MSSP_JOB_TIMEOUT_SECONDS)."""
     query = db.session.get(DataSourceQuery, query_id)
-    if query is None or not query.is_active or not query.data_source.is_active:
-        return "skipped: query or source inactive or deleted"
-    wait_until = backoff_until(query)
-    if wait_until is not None and ctx.now < wait_until:
-        failures = query.consecutive_failures
-        return f"skipped: failed {failures} times in a row, backing off until {wait_until:%Y-%m-%d %H:%M} UTC"
-    run = run_query(query_id, RunTrigger.SCHEDULE)
+    if query is None:
+        return "skipped: query deleted"
+    if trigger is RunTrigger.SCHEDULE:
+        if not query.is_active or not query.data_source.is_active:
+            return "skipped: query or source inactive or deleted"
+        wait_until = backoff_until(query)
+        if wait_until is not None and ctx.now < wait_until:
+            failures = query.consecutive_failures
+            until = f"{wait_until:%Y-%m-%d %H:%M} UTC"
+            return f"skipped: failed {failures} times in a row, backing off until {until}"
+    cfg = ctx.app.config
+    budget = min(float(cfg["MSSP_SYNC_RUN_BUDGET_SECONDS"]), float(cfg["MSSP_JOB_TIMEOUT_SECONDS"]))
+    run = run_query(query_id, trigger, budget_seconds=budget)
     return f"{run.status.value}: {run.rows_inserted} inserted, {run.rows_updated} updated" + (
         f" ({run.error_message})" if run.error_message else ""
     )
@@ -124,10 +133,16 @@ def trigger_for(cron: str | None, interval_minutes: int | None) -> CronTrigger |
 
 
 class QuerySchedules:
-    """Keeps one APScheduler job per active, scheduled query of an active source."""
+    """Keeps one APScheduler job per active, scheduled query of an active source.
 
-    def __init__(self, app: Flask, scheduler: BaseScheduler, lock: LeaderLock | None = None) -> None:
-        self.app, self.scheduler, self.lock = app, scheduler, lock
+    `queued`: each due run goes to the job queue's workers (app.queue); otherwise it runs
+    in the scheduler's own thread.
+    """
+
+    def __init__(
+        self, app: Flask, scheduler: BaseScheduler, lock: LeaderLock | None = None, *, queued: bool = False
+    ) -> None:
+        self.app, self.scheduler, self.lock, self.queued = app, scheduler, lock, queued
         self._signatures: dict[str, tuple[Any, ...]] = {}
 
     def wanted(self) -> dict[str, tuple[uuid.UUID, str | None, int | None, datetime | None]]:
@@ -159,9 +174,8 @@ class QuerySchedules:
             if not cron:  # an interval query that is due (or never ran) runs now
                 due = last_run_at + timedelta(minutes=interval or 60) if last_run_at else None
                 extra["next_run_time"] = max(utcnow(), due) if due else utcnow()
-            func = partial(run_query_job, query_id)
             self.scheduler.add_job(
-                partial(execute_job, self.app, job_id, func, record=False, lock=self.lock),
+                self._runner(job_id, query_id),
                 trigger=trigger,
                 id=job_id,
                 name=f"query {query_id}",
@@ -171,6 +185,15 @@ class QuerySchedules:
             self._signatures[job_id] = (cron, interval)
             changed += 1
         return f"{len(wanted)} query job(s): {changed} added or changed, {len(removed)} removed"
+
+    def _runner(self, job_id: str, query_id: uuid.UUID) -> Callable[[], Any]:
+        if self.queued:
+            from app.queue.dispatch import enqueue_query_run, scheduled_enqueue
+
+            enqueue = partial(enqueue_query_run, self.app, query_id, RunTrigger.SCHEDULE)
+            return partial(scheduled_enqueue, self.app, job_id, enqueue, lock=self.lock)
+        func = partial(run_query_job, query_id)
+        return partial(execute_job, self.app, job_id, func, record=False, lock=self.lock)
 
 
 def mark_interrupted_runs(older_than: timedelta) -> int:
@@ -191,10 +214,18 @@ def mark_interrupted_runs(older_than: timedelta) -> int:
 
 
 class SchedulerProcess:
-    """One scheduler: wait to lead, then run the jobs until stopped."""
+    """One scheduler: wait to lead, then decide what is due and run or enqueue it until stopped.
 
-    def __init__(self, app: Flask, jobs: tuple[JobSpec, ...] = JOBS, name: str = "scheduler") -> None:
-        self.app, self.jobs, self.name = app, jobs, name
+    With `queued` (the default), every "module:function" job and every query run goes to
+    the job queue (app.queue), and the leader gives the jobs of dead workers back to it;
+    MSSP_SCHEDULER_WORKERS worker threads in this process run them (0: `flask mssp worker`
+    processes do). A job given as a callable, or marked `in_scheduler`, runs here.
+    """
+
+    def __init__(
+        self, app: Flask, jobs: tuple[JobSpec, ...] = JOBS, name: str = "scheduler", *, queued: bool = True
+    ) -> None:
+        self.app, self.jobs, self.name, self.queued = app, jobs, name, queued
         cfg = app.config
         with app.app_context():
             url = db.engine.url
@@ -207,7 +238,8 @@ class SchedulerProcess:
         # that buried the log. Our job runner logs and records (JobRun) each real job itself;
         # APScheduler's own warnings and errors still show.
         logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
-        self.query_schedules = QuerySchedules(app, self.scheduler, self.lock)
+        self.query_schedules = QuerySchedules(app, self.scheduler, self.lock, queued=queued)
+        self.worker_threads: list[Any] = []
         self.state = "created"
         self.lock_lost = False
         # A plain flag, not an Event: stop() runs in signal handlers (see LeaderLock.acquire).
@@ -220,17 +252,27 @@ class SchedulerProcess:
             for k, v in spec.trigger_args.items()
         }
 
+    def _runner(self, spec: JobSpec) -> Callable[[], Any]:
+        if self.queued and isinstance(spec.func, str) and not spec.in_scheduler:
+            from app.queue.dispatch import enqueue_job, scheduled_enqueue
+
+            resolve(spec.func)  # a typo fails here, at start, not in a worker later
+            return partial(
+                scheduled_enqueue, self.app, spec.id, partial(enqueue_job, self.app, spec.id), lock=self.lock
+            )
+        return partial(
+            execute_job,
+            self.app,
+            spec.id,
+            resolve(spec.func),
+            record=spec.record,
+            lock=self.lock,
+            query_schedules=self.query_schedules,
+        )
+
     def add_jobs(self) -> None:
         for spec in self.jobs:
-            func = partial(
-                execute_job,
-                self.app,
-                spec.id,
-                resolve(spec.func),
-                record=spec.record,
-                lock=self.lock,
-                query_schedules=self.query_schedules,
-            )
+            func = self._runner(spec)
             extra = {"next_run_time": utcnow()} if spec.run_at_start else {}
             trigger = spec.trigger if spec.trigger in ("cron", "interval") else "interval"
             args = self._trigger_args(spec)
@@ -240,6 +282,41 @@ class SchedulerProcess:
                 func, trigger, id=spec.id, name=spec.description or spec.id, **args, **extra
             )
         self.scheduler.add_job(self._watchdog, "interval", seconds=WATCHDOG_SECONDS, id="_watchdog")
+        if self.queued:
+            self.scheduler.add_job(
+                self._retry_stalled_jobs,
+                "interval",
+                seconds=float(self.app.config["MSSP_STALLED_CHECK_SECONDS"]),
+                id="_stalled_jobs",
+            )
+
+    def _retry_stalled_jobs(self) -> None:
+        from app.queue.worker import retry_stalled_jobs
+
+        with self.app.app_context():
+            try:
+                if self.lock.still_held():
+                    retry_stalled_jobs(self.app)
+            except Exception:
+                log.exception("%s: could not look for the jobs of dead workers", self.name)
+            finally:
+                db.session.remove()
+
+    def _start_worker_threads(self) -> None:
+        count = int(self.app.config["MSSP_SCHEDULER_WORKERS"]) if self.queued else 0
+        if count <= 0:
+            return
+        from app.queue.worker import WorkerThread
+
+        thread = WorkerThread(self.app, count, f"{self.name}-worker")
+        thread.start()
+        self.worker_threads.append(thread)
+        log.info("%s: running queued jobs in this process too (%d at once)", self.name, count)
+
+    def _stop_worker_threads(self) -> None:
+        for thread in self.worker_threads:
+            thread.stop()
+        self.worker_threads.clear()
 
     def _watchdog(self) -> None:
         """Runs in a worker thread: acts on stop requests and checks the lock's connection."""
@@ -262,7 +339,13 @@ class SchedulerProcess:
     def run(self) -> int:
         """Block: wait for the lock, run jobs until stopped. 0 on a clean stop, 1 if the lock was lost."""
         self.state = "waiting"
+        self._start_worker_threads()
+        try:
+            return self._lead()
+        finally:
+            self._stop_worker_threads()
 
+    def _lead(self) -> int:
         def waiting() -> None:
             log.info("%s: another scheduler holds the lock; waiting to take over", self.name)
 
