@@ -159,8 +159,9 @@ CATEGORIES = {
 
 
 def navbar(html: str) -> str:
-    start = html.index('<div class="navbar-collapse')
-    return html[start : html.index('<ul class="nav navbar-nav navbar-right', start)]
+    """The menu: the left sidebar (app/templates/appbuilder/sidebar.html)."""
+    start = html.index('id="mssp-sidebar"')
+    return html[start : html.index("</nav>", start)]
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -170,7 +171,8 @@ def test_menus_show_only_what_the_role_can_open(login_as, role):
     shown = {label for label, href in MENU_LINKS.items() if f'href="{href}"' in menu}
     assert shown == MENUS[role]
     known = CATEGORIES[ADMIN] | {"Integrations"}
-    categories = {c for c in known if re.search(rf"(>|&nbsp;)\s*{re.escape(c)}<b class=\"caret\"", menu)}
+    heading = r'class="mssp-side-heading"[^>]*>\s*<i[^>]*></i>\s*<span class="mssp-side-label">'
+    categories = {c for c in known if re.search(rf"{heading}{re.escape(c)}</span>", menu)}
     categories.discard("Integrations" if role == ADMIN else "")
     assert categories == CATEGORIES[role]
     for label in shown:

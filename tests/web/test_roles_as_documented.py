@@ -33,9 +33,10 @@ def engineer_permission_ids(app) -> tuple[int, list[int], list[int]]:
 
 
 def menu_names(page: str) -> list[str]:
-    """The navbar's menu labels, in order (categories and entries)."""
-    navbar = page[page.find('class="nav navbar-nav"'):page.find('class="nav navbar-nav navbar-right"')]
-    labels = re.findall(r"</i>\s*([^<]+?)\s*<", navbar)
+    """The sidebar's menu labels, in order (categories and entries)."""
+    start = page.index('id="mssp-sidebar"')
+    sidebar = page[start : page.index("</nav>", start)]
+    labels = re.findall(r'class="mssp-side-label">\s*([^<]+?)\s*<', sidebar)
     return [re.sub(r"\s+", " ", text.replace("&nbsp;", " ")).strip() for text in labels]
 
 
