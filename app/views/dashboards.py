@@ -3,25 +3,21 @@
 Thin: parse the filters from the URL, work out what the user may see
 (`app.dashboards.access`), build the charts (`app.dashboards.charts`), render.
 Every route needs `can_read` on "Dashboard"; money charts are further limited
-per client. plotly.js is served from the installed plotly package: no CDN.
+per client. plotly.js is a partial bundle served from the app, gzipped: no CDN.
 """
 
 from __future__ import annotations
 
-import functools
 import json
-import re
 import uuid
-from pathlib import Path
 
-import plotly
-from flask import Blueprint, abort, current_app, jsonify, request, send_from_directory, url_for
+from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
 from flask_appbuilder import AppBuilder, BaseView, expose, has_access
 from flask_appbuilder.security.decorators import has_access_api
 from flask_login import current_user
 from markupsafe import Markup
-from plotly.offline import get_plotlyjs_version
 
+from app.dashboards import plotly_bundle
 from app.dashboards.access import DashboardAccess, access_for
 from app.dashboards.charts import (
     CHARTS_BY_KEY,
@@ -39,7 +35,6 @@ from app.dashboards.queries.common import rollup_status
 from app.extensions import db
 from app.services.clock import today_utc
 
-PLOTLY_DIR = Path(plotly.__file__).resolve().parent / "package_data"
 ONE_YEAR = 365 * 24 * 3600
 
 dashboard_assets = Blueprint("dashboard_assets", __name__)
@@ -48,29 +43,28 @@ dashboard_assets = Blueprint("dashboard_assets", __name__)
 # Named "static" so that the security headers treat it as a static file (cacheable).
 @dashboard_assets.get("/dashboards/assets/plotly-<version>.min.js", endpoint="static")
 def plotly_js(version: str):
-    """The plotly.js bundled with the installed plotly package (versioned URL, cached for a year)."""
-    if version != get_plotlyjs_version():
+    """The partial plotly.js bundle (app/dashboards/plotly_bundle.py): gzip-compressed when the
+    browser accepts it, under a versioned URL cached for a year."""
+    if version != plotly_bundle.BUNDLE_VERSION:
         abort(404)
-    return send_from_directory(PLOTLY_DIR, "plotly.min.js", mimetype="text/javascript", max_age=ONE_YEAR)
+    if request.accept_encodings["gzip"]:
+        response = Response(plotly_bundle.bundle_gzip(), mimetype="text/javascript")
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response = Response(plotly_bundle.bundle_bytes(), mimetype="text/javascript")
+    response.vary.add("Accept-Encoding")
+    response.cache_control.public = True
+    response.cache_control.max_age = ONE_YEAR
+    return response
 
 
-#: The bundle injects a stylesheet for map traces under this kind of id unless the id exists.
-BUNDLED_STYLE_ID = re.compile(rb'document\.getElementById\("([0-9a-f]{64})"\)')
-
-
-@functools.cache
 def plotly_style_ids() -> tuple[str, ...]:
-    """The ids of the <style> elements plotly.js creates itself (all but the one for its rules).
-
-    The page creates them first, carrying the CSP nonce: plotly.js then uses (or skips)
-    them instead of adding a <style> the Content-Security-Policy would refuse.
-    """
-    bundle = (PLOTLY_DIR / "plotly.min.js").read_bytes()
-    return ("plotly.js-style-global", *sorted({m.decode() for m in BUNDLED_STYLE_ID.findall(bundle)}))
+    """The <style> ids the page creates first with the CSP nonce (see plotly_bundle.style_ids)."""
+    return plotly_bundle.style_ids()
 
 
 def plotly_js_url() -> str:
-    return url_for("dashboard_assets.static", version=get_plotlyjs_version())
+    return url_for("dashboard_assets.static", version=plotly_bundle.BUNDLE_VERSION)
 
 
 def script_json(payload: str) -> Markup:

@@ -471,3 +471,18 @@ def test_building_and_sending_a_figure_loads_no_plotly_validators():
     )
     loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert loaded.stdout.strip() == "[]"
+
+
+# --- the browser's partial plotly.js bundle (issue 19.7) -------------------------------------
+
+
+def test_the_served_bundle_draws_every_trace_type_the_figures_use_and_refuses_others():
+    from app.dashboards import plotly_bundle
+    from app.dashboards.figures.common import trace
+
+    assert {"bar", "scatter", "indicator"} <= plotly_bundle.bundled_trace_types()
+    assert plotly_bundle.BUNDLE_VERSION.encode() in plotly_bundle.bundle_bytes()[:300]
+    assert trace("bar", x=[1]) == {"type": "bar", "x": [1]}
+    # A map or a 3-D chart would draw nothing in the browser: refused while building it.
+    with pytest.raises(ValueError, match="scattergeo"):
+        trace("scattergeo", lat=[1])

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from app.dashboards.filters import MAX_POINTS
+from app.dashboards.plotly_bundle import bundled_trace_types
 
 T = TypeVar("T")
 
@@ -56,8 +57,11 @@ def new_figure(**layout: object) -> Figure:
 def trace(kind: str, **properties: object) -> Trace:
     """A trace of type `kind` ("bar", "scatter", "indicator"), properties as plotly.js names them.
 
-    A property given as None is left out (unset), as Plotly does.
+    A property given as None is left out (unset), as Plotly does. A type the browser's partial
+    plotly.js bundle lacks is refused here (it would draw an empty chart).
     """
+    if kind not in bundled_trace_types():
+        raise ValueError(f"trace type {kind!r} is not in the browser's plotly.js bundle (plotly_bundle.py)")
     return {"type": kind} | {name: value for name, value in properties.items() if value is not None}
 
 
