@@ -77,13 +77,16 @@ def _default_describe(error: BaseException) -> tuple[str, str | None]:
 def apply_bulk_edit(
     session: Session,
     records: Iterable[Any],
-    change: Callable[[Any], None],
+    change: Callable[[Any], bool | None],
     *,
     dry_run: bool,
     refuse: Callable[[Any], str | None] = lambda _record: None,
     describe: Describe = _default_describe,
 ) -> BulkEditReport:
     """Apply `change` (sets attributes on a record) to every record, each in its own savepoint.
+
+    `change` may return True when it changed related rows the record itself does not show
+    (a client's account manager is a team assignment).
 
     `refuse(record)` returns a reason to leave a record alone before touching it (a record
     the person may not edit); `describe` turns a refused write into its message. Commits
@@ -105,8 +108,8 @@ def apply_bulk_edit(
                     continue
                 savepoint = session.begin_nested()
                 try:
-                    change(record)
-                    if not session.is_modified(record):
+                    related_changed = change(record)
+                    if not related_changed and not session.is_modified(record):
                         savepoint.rollback()
                         report.unchanged.append((key, label))
                         continue

@@ -83,6 +83,42 @@ def assign_team_member(
     return assignment
 
 
+def account_manager_candidates(session: Session) -> list[MsspUser]:
+    """Active people holding the Account Manager role, by name (who a client may be handed to)."""
+    from app.services.accounts.roles import ACCOUNT_MANAGER
+
+    query = (
+        select(MsspUser)
+        .where(MsspUser.active.is_(True), MsspUser.roles.any(name=ACCOUNT_MANAGER))
+        .order_by(MsspUser.first_name, MsspUser.last_name, MsspUser.email)
+    )
+    return list(session.scalars(query))
+
+
+def hand_over(session: Session, client: Client, user: MsspUser | None, role: AssignmentRole) -> bool:
+    """Make `user` (None: nobody) the holder of single-holder `role` for `client`, without
+    committing (the caller's transaction, e.g. a bulk edit's savepoint). Returns whether
+    anything changed. The old holder goes first (see `assign_team_member`)."""
+    if role not in SINGLE_HOLDER_ROLES:
+        raise ValueError(f"{role.value} may have several holders")
+    existing = session.scalars(
+        select(ClientTeamAssignment).where(
+            ClientTeamAssignment.client_id == client.id, ClientTeamAssignment.assignment_role == role
+        )
+    ).all()
+    if user is not None and any(a.user_id == user.id for a in existing):
+        return False
+    if user is None and not existing:
+        return False
+    for assignment in existing:
+        session.delete(assignment)
+    session.flush()
+    if user is not None:
+        session.add(ClientTeamAssignment(client_id=client.id, user_id=user.id, assignment_role=role))
+        session.flush()
+    return True
+
+
 def check_team_changes(changes: PendingChanges) -> None:
     """Flush hook: one holder per client of each single-holder role."""
     session = changes.session

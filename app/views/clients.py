@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash, redirect
 from flask_appbuilder.actions import action
+from flask_appbuilder.fieldwidgets import Select2Widget
+from wtforms import SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Optional
 
 from app.models.clients import Client
+from app.models.team import AssignmentRole
+from app.models.users import MsspUser
 from app.services.lifecycle import archive_clients
+from app.services.team import account_manager_candidates, hand_over
 from app.views.contracts import ContractView, ProposalView, ServiceScopeView
 from app.views.finance import TransactionView
 from app.views.hardware import HardwareAssignmentView
@@ -18,6 +27,7 @@ from app.views.team import TeamAssignmentView
 from app.web.base import MsspModelView
 from app.web.datamodel import MsspSQLAInterface
 from app.web.labels import AUDIT_FIELDSET
+from app.web.permissions import holds
 
 
 class ClientView(MsspModelView):
@@ -89,6 +99,26 @@ class ClientView(MsspModelView):
         ReconciliationLineView,
         ClientReportArchiveView,
     ]
+
+    def bulk_extra_fields(self) -> dict[str, Any]:
+        """The account manager, for people who may edit both clients and team assignments."""
+        if not holds("can_edit", "ClientTeamAssignment"):
+            return {}
+        people = account_manager_candidates(self.datamodel.session)
+        choices = [SelectChoice("", "— nobody —")] + [SelectChoice(str(u.id), str(u)) for u in people]
+        return {
+            "account_manager": SelectField(
+                "Account manager", [Optional()], choices=choices, widget=Select2Widget(),
+                description="Hands the client over: the old account manager's assignment goes.",
+            )
+        }
+
+    def bulk_apply_extra(self, record: Any, name: str, value: Any) -> bool:
+        if name != "account_manager":
+            raise NotImplementedError(name)
+        session = self.datamodel.session
+        user = session.get(MsspUser, int(value)) if value else None
+        return hand_over(session, record, user, AssignmentRole.ACCOUNT_MANAGER)
 
     @action(
         "archive",

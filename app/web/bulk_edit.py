@@ -157,10 +157,25 @@ class BulkEditMixin:
         missing = [str(key) for key in keys if str(key) not in found]
         return records, missing, list_url
 
+    def bulk_extra_fields(self) -> dict[str, Any]:
+        """Inputs a bulk edit offers beyond the edit form's (name -> unbound WTForms field)."""
+        return {}
+
+    def bulk_apply_extra(self, record: Any, name: str, value: Any) -> bool:
+        """Apply an extra field's value to a record (without committing); whether it changed."""
+        raise NotImplementedError(name)
+
+    def _bulk_form_class(self) -> type:
+        form_class = self.form_with_custom_fields(self.edit_form)  # type: ignore[attr-defined]
+        extra = self.bulk_extra_fields()
+        return type(form_class.__name__, (form_class,), extra) if extra else form_class
+
     def _bulk_fields(self, form: Any) -> list[str]:
-        """The form's inputs a bulk edit offers: the declared columns, then the custom fields."""
+        """The form's inputs a bulk edit offers: the declared columns, the extra fields, then
+        the custom fields."""
         custom = list(getattr(form, "custom_field_names", []) or [])
-        return [name for name in self.bulk_edit_columns if name in form] + custom
+        extra = list(self.bulk_extra_fields())
+        return [name for name in self.bulk_edit_columns if name in form] + extra + custom
 
     def _bulk_validate(self, form: Any, chosen: list[str]) -> bool:
         definitions = {f"cf_{d.name}": d for d in self.custom_definitions()}  # type: ignore[attr-defined]
@@ -180,10 +195,15 @@ class BulkEditMixin:
 
     def _bulk_change(self, form: Any, chosen: list[str]):
         definitions = {f"cf_{d.name}": d for d in self.custom_definitions()}  # type: ignore[attr-defined]
+        extra = set(self.bulk_extra_fields())
 
-        def change(record: Any) -> None:
+        def change(record: Any) -> bool:
             values = None
+            related_changed = False
             for name in chosen:
+                if name in extra:
+                    related_changed = self.bulk_apply_extra(record, name, form[name].data) or related_changed
+                    continue
                 definition = definitions.get(name)
                 if definition is None:
                     form[name].populate_obj(record, name)
@@ -200,6 +220,7 @@ class BulkEditMixin:
             if values is not None:
                 setattr(record, VALUES_COLUMN, values)
             self.pre_update(record)  # type: ignore[attr-defined]
+            return related_changed
 
         return change
 
@@ -232,8 +253,7 @@ class BulkEditMixin:
             flash(problem.message, "danger")
             return redirect(url_for(f"{self.__class__.__name__}.list"))
         too_many = len(records) > BULK_EDIT_LIMIT
-        form_class = self.form_with_custom_fields(self.edit_form)  # type: ignore[attr-defined]
-        form = form_class.refresh()  # a POST's inputs come from request.form (Flask-WTF)
+        form = self._bulk_form_class().refresh()  # a POST's inputs come from request.form (Flask-WTF)
         fields = self._bulk_fields(form)
         chosen = [name for name in request.form.getlist("bulk_set") if name in fields]
         report: BulkEditReport | None = None

@@ -272,3 +272,37 @@ def test_every_bulk_editable_list_has_row_checkboxes_for_its_editors(admin_clien
         page = admin_client.get(f"/{view}/list/").get_data(as_text=True)
         assert "edit_selected_menu_item" in page, view
         assert 'id="check_all"' in page, view
+
+
+def test_admin_hands_clients_over_to_another_account_manager(app, admin_client, bulk_world):
+    from app.extensions import db
+    from app.models.team import AssignmentRole, ClientTeamAssignment
+    from tests.factories import make_user
+
+    with app.app_context():
+        newcomer = make_user(db.session, "Account Manager")
+        db.session.commit()
+        newcomer_id = newcomer.id
+        db.session.remove()
+    url = ids_url("clientview", bulk_world["alpha"], bulk_world["charlie"])
+    response = post_bulk(admin_client, url, "apply", {"account_manager": str(newcomer_id)})
+    assert "2 client(s) changed" in text_of(response.get_data(as_text=True))
+    with app.app_context():
+        holders = db.session.execute(
+            select(ClientTeamAssignment.client_id, ClientTeamAssignment.user_id).where(
+                ClientTeamAssignment.assignment_role == AssignmentRole.ACCOUNT_MANAGER,
+                ClientTeamAssignment.client_id.in_([bulk_world["alpha"], bulk_world["charlie"]]),
+            )
+        ).all()
+        db.session.remove()
+    # The old account manager of Alpha is gone; Charlie had none and has the newcomer now.
+    assert sorted((str(c), u) for c, u in holders) == sorted(
+        [(bulk_world["alpha"], newcomer_id), (bulk_world["charlie"], newcomer_id)]
+    )
+
+
+def test_the_account_manager_field_needs_the_right_to_edit_team_assignments(
+    account_manager_client, bulk_world
+):
+    page = account_manager_client.get(ids_url("clientview", bulk_world["alpha"])).get_data(as_text=True)
+    assert "Status" in page and "Account manager" not in page
