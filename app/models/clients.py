@@ -79,6 +79,8 @@ class Client(
         Index(
             "uq_clients_company_name_ci", func.lower(func.btrim(text("company_name"))), unique=True
         ),
+        # Lists sort text ignoring case (app.web.datamodel): the client list's default order.
+        Index("ix_clients_company_name_lower", func.lower(text("company_name"))),
     )
 
     company_name: Mapped[str] = mapped_column(String(200), nullable=False, unique=True)

@@ -7,7 +7,7 @@ import uuid
 from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Date, ForeignKey, Index, String, text
+from sqlalchemy import Date, ForeignKey, Index, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -57,7 +57,11 @@ class HardwareAsset(
     UUIDPrimaryKeyMixin, TimestampMixin, ChangedByMixin, VersionedMixin, CustomFieldDataMixin, db.Model
 ):
     __tablename__ = "hardware_assets"
-    __table_args__ = (custom_field_data_index("hardware_assets"),)
+    __table_args__ = (
+        custom_field_data_index("hardware_assets"),
+        # Lists sort text ignoring case (app.web.datamodel): the asset list's default order.
+        Index("ix_hardware_assets_asset_tag_lower", func.lower(text("asset_tag"))),
+    )
 
     asset_tag: Mapped[str] = mapped_column(String(50), nullable=False, unique=True)
     serial_number: Mapped[str] = mapped_column(String(100), nullable=False, unique=True)

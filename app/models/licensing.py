@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -63,6 +63,8 @@ class LicensePool(
         non_negative("total_seats"),
         non_negative("cost_per_seat"),
         custom_field_data_index("license_pools"),
+        # Lists sort text ignoring case (app.web.datamodel): the pool list's default order.
+        Index("ix_license_pools_vendor_lower", func.lower(text("vendor"))),
     )
 
     product_name: Mapped[str] = mapped_column(String(200), nullable=False, index=True)

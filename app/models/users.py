@@ -63,6 +63,10 @@ class MsspUser(CustomFieldDataMixin, User):
     )
     #: The OpenID provider's subject (`sub`) of a single sign-on account: its stable identity.
     oidc_subject: Mapped[str | None] = mapped_column(String(255), nullable=True, unique=True)
+    #: The IANA time zone screens show and read times in (app.services.accounts.time_zones).
+    time_zone: Mapped[str] = mapped_column(
+        String(64), nullable=False, default="UTC", server_default=text("'UTC'")
+    )
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )

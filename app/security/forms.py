@@ -56,3 +56,25 @@ def reset_password_form(email_of: Callable[[Form], str | None]) -> type[DynamicF
         conf_password = confirm_password_field()
 
     return ResetPasswordForm
+
+
+def profile_form() -> type[DynamicForm]:
+    """FAB's "edit my information" form plus the time zone times are shown and typed in."""
+    from flask_appbuilder.fieldwidgets import Select2Widget
+    from flask_appbuilder.security.forms import UserInfoEdit
+    from wtforms import SelectField
+    from wtforms.fields.choices import SelectChoice
+
+    from app.services.accounts.time_zones import DEFAULT_TIME_ZONE, time_zone_names
+
+    class ProfileForm(UserInfoEdit):
+        time_zone = SelectField(
+            "Time zone",
+            choices=[SelectChoice(name, name.replace("_", " ")) for name in time_zone_names()],
+            default=DEFAULT_TIME_ZONE,
+            widget=Select2Widget(),
+            description="Screens show times in this zone and read the times you type in it "
+            "(the REST API always answers in UTC with an offset).",
+        )
+
+    return ProfileForm

@@ -46,6 +46,7 @@ from app.security.views import (
     MsspUserView,
     ResetMyPasswordView,
     ResetPasswordView,
+    UserInfoEditView,
 )
 from app.services.accounts import login_security, passwords
 from app.services.audit.recording import record_user_event
@@ -68,6 +69,7 @@ class MsspSecurityManager(CachedAccessMixin, SecurityManager):
     authldapview = DirectoryLoginView
     resetpasswordview = ResetPasswordView
     resetmypasswordview = ResetMyPasswordView
+    userinfoeditview = UserInfoEditView
     user_api = MsspUserApi
     # FAB's own resources, with per-request schemas (thread safety).
     role_api = RoleApi

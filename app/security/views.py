@@ -18,7 +18,7 @@ from flask_appbuilder.views import expose
 from flask_login import login_user
 
 from app.errors import ValidationFailed
-from app.security.forms import confirm_password_field, password_field, reset_password_form
+from app.security.forms import confirm_password_field, password_field, profile_form, reset_password_form
 from app.security.oidc import SSO_SESSION_KEY, end_session_url
 from app.security.redirects import safe_next_path
 from app.security.sessions import restamp_session
@@ -38,6 +38,7 @@ USER_COLUMNS_LABELS = {
     "auth_provider": "Auth provider",
     "created_at": "Created",
     "updated_at": "Updated",
+    "time_zone": "Time zone",
 }
 
 #: The one answer to every refused login: unknown email, wrong password, locked or
@@ -144,7 +145,7 @@ class UserScreenMixin(QuickSearchMixin, FabCustomFieldsMixin):
     export_columns = [*list_columns, "auth_provider", "created_at"]
     base_order = ("email", "asc")
     show_fieldsets = [
-        ("Personal info", {"fields": ["first_name", "last_name", "email"], "expanded": True}),
+        ("Personal info", {"fields": ["first_name", "last_name", "email", "time_zone"], "expanded": True}),
         ("Access", {"fields": ["active", "is_locked", "locked_at", "auth_provider", "roles"]}),
         (
             "Activity",
@@ -161,7 +162,7 @@ class UserScreenMixin(QuickSearchMixin, FabCustomFieldsMixin):
         ),
     ]
     user_show_fieldsets = [
-        ("Personal info", {"fields": ["first_name", "last_name", "email"], "expanded": True}),
+        ("Personal info", {"fields": ["first_name", "last_name", "email", "time_zone"], "expanded": True}),
         ("Access", {"fields": ["roles", "last_login_at"]}),
     ]
 
@@ -265,3 +266,9 @@ class ResetMyPasswordView(fab_views.ResetMyPasswordView):
         self.appbuilder.sm.reset_password(g.user.id, form.password.data)
         restamp_session()
         flash(str(self.message), "info")
+
+
+class UserInfoEditView(fab_views.UserInfoEditView):
+    """Anyone edits their own name and time zone (Profile > Edit user)."""
+
+    form = profile_form()

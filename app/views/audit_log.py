@@ -18,12 +18,12 @@ from typing import Any
 from markupsafe import Markup
 
 from app.models.audit import AuditEvent
-from app.services.audit.history import describe, format_when
+from app.services.audit.history import describe
 from app.services.audit.policy import model_for_entity
 from app.views.history import history_url
 from app.web.base import MsspModelView
 from app.web.datamodel import MsspSQLAInterface
-from app.web.display import pretty_json
+from app.web.display import audit_when, pretty_json
 from app.web.labels import LABELS
 
 AUDIT_LABELS = {
@@ -94,7 +94,7 @@ class AuditLogView(MsspModelView):
 
     def display_value(self, item: Any, column: str, *, in_list: bool = True) -> str | Markup:
         if column == "occurred_at":
-            return format_when(item.occurred_at)
+            return audit_when(item.occurred_at)
         linked = item.entity_id and item.entity_type and model_for_entity(item.entity_type)
         if column == "entity_id" and linked:
             url = history_url(item.entity_type, item.entity_id)

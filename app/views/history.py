@@ -19,8 +19,9 @@ from flask_appbuilder import AppBuilder, BaseView, ModelView, expose
 from flask_login import current_user
 
 from app.extensions import db
-from app.services.audit.history import HistoryEntry, format_when, record_history
+from app.services.audit.history import HistoryEntry, record_history
 from app.services.audit.policy import model_for_entity, policies
+from app.web.display import audit_when
 from app.web.labels import LABELS
 from app.web.permissions import holds
 
@@ -133,7 +134,7 @@ class HistoryView(BaseView):
 
 def install_history_globals(app: Any) -> None:
     app.jinja_env.globals.update(
-        record_history_tab=record_history_tab, audit_when=format_when, audit_history_url=history_url
+        record_history_tab=record_history_tab, audit_when=audit_when, audit_history_url=history_url
     )
 
 

@@ -23,7 +23,6 @@ from typing import Any
 from flask import flash, has_request_context, jsonify, request
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.fieldwidgets import (
-    DateTimePickerWidget,
     Select2ManyWidget,
     Select2Widget,
 )
@@ -51,7 +50,7 @@ from app.services.custom_fields.values import RANGE_TYPES, TEXT_TYPES, coerce_va
 from app.web import csv_export
 from app.web.dates import IsoDateField
 from app.web.display import format_datetime, format_decimal, format_value, pretty_json
-from app.web.fields import JSONField, UTCDateTimeField
+from app.web.fields import JSONField, LocalDateTimeField
 from app.web.listing import BAD_FILTER_ERRORS
 from app.web.lookups import safe_order_args
 
@@ -103,7 +102,7 @@ def _unbound_field(definition: CustomFieldDefinition) -> UnboundField:
     if kind is T.DATE:
         return IsoDateField(label, optional, **common)
     if kind is T.DATETIME:
-        return UTCDateTimeField(label, optional, widget=DateTimePickerWidget(), **common)
+        return LocalDateTimeField(label, optional, **common)
     if kind is T.SELECT:
         choices = [
             SelectChoice("", "—"),

@@ -1,5 +1,6 @@
 """How a value looks on a screen and in a CSV file: money with its currency and thousands
-separators, dates as dates, enums by label, never a raw Decimal or `Status.ACTIVE`."""
+separators, dates as dates, times in the viewer's time zone (their profile's, UTC by
+default) to the minute, enums by label, never a raw Decimal or `Status.ACTIVE`."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from flask import g, has_request_context
 from sqlalchemy import JSON, Numeric
 from sqlalchemy import inspect as sa_inspect
+
+from app.services.accounts.time_zones import in_zone, zone_abbreviation, zone_of
 
 #: Words shown in capitals inside enum labels.
 ACRONYMS = frozenset(
@@ -73,11 +77,22 @@ def money_columns(rows: list[dict[str, Any]]) -> set[str]:
     return {column for row in rows for column, value in row.items() if isinstance(value, MoneyText)}
 
 
-def format_datetime(value: dt.datetime) -> str:
-    if value.tzinfo is not None:
-        value = value.astimezone(dt.UTC)
-        return value.strftime("%Y-%m-%d %H:%M UTC")
-    return value.strftime("%Y-%m-%d %H:%M")
+def viewer_zone() -> dt.tzinfo:
+    """The signed-in person's time zone (profile setting); UTC outside a request or signed out."""
+    if not has_request_context():
+        return dt.UTC
+    user = getattr(g, "user", None)
+    if user is None or not getattr(user, "is_authenticated", False):
+        return dt.UTC
+    return zone_of(getattr(user, "time_zone", None))
+
+
+def format_datetime(value: dt.datetime, *, seconds: bool = False) -> str:
+    """`2026-01-05 10:30 CET`: the viewer's zone, to the minute (or second), never microseconds.
+    A naive time is one of the stored UTC times (read as UTC)."""
+    local = in_zone(value, viewer_zone())
+    shown = local.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+    return f"{shown} {zone_abbreviation(local)}"
 
 
 def is_money_column(model: type, column_name: str) -> bool:
@@ -156,3 +171,8 @@ def _cut(text: str, limit: int | None) -> str:
 def pretty_json(value: Any) -> str:
     """JSON for the show page and the editor: indented, keys sorted, unicode kept."""
     return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str)
+
+
+def audit_when(value: dt.datetime | None) -> str:
+    """When an audited change happened, to the second, in the viewer's zone."""
+    return "" if value is None else format_datetime(value, seconds=True)

@@ -7,7 +7,8 @@
 - RelationPickerField: a search-as-you-type Select2 picker fed by an AJAX endpoint that
   returns at most 100 options (FAB's select loads the whole related table).
 - VersionField: the optimistic-lock version, carried in the form, never written back.
-- UTCDateTimeField: a datetime picker whose value is timezone-aware UTC.
+- LocalDateTimeField: a time typed and shown in the person's own time zone (their profile's,
+  UTC by default), to the second; its value is timezone-aware.
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ from markupsafe import Markup, escape
 from wtforms import DateTimeField, Field, HiddenField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
+from wtforms.widgets import html_params
 
-from app.web.display import enum_label, pretty_json
+from app.services.accounts.time_zones import in_zone
+from app.web.display import enum_label, pretty_json, viewer_zone
 
 
 class JSONTextAreaWidget:
@@ -221,22 +224,65 @@ class VersionField(HiddenField):
         """The lock column belongs to SQLAlchemy: never assign it from a form."""
 
 
-class UTCDateTimeField(DateTimeField):
-    """A naive "YYYY-MM-DD HH:MM:SS" from the picker, read as UTC."""
+class LocalDateTimeWidget:
+    """A text input for `YYYY-MM-DD HH:MM[:SS]` and the time zone it is read in. It renders
+    the field's own text (FAB's picker widget rendered `str(datetime)`, "2026-01-05
+    09:30:00+00:00", which the field then refused)."""
+
+    def __call__(self, field: Field, **kwargs: Any) -> Markup:
+        kwargs.setdefault("id", field.id)
+        css = f"form-control {kwargs.pop('class', '') or kwargs.pop('class_', '')}".strip()
+        text = html_params(
+            type="text",
+            name=field.name,
+            value=field._value(),
+            placeholder="YYYY-MM-DD HH:MM",
+            autocomplete="off",
+            spellcheck="false",
+            **{"class": css},
+            **kwargs,
+        )
+        zone = escape(field.zone_label())
+        return Markup(
+            f'<div class="input-group"><input {text}><span class="input-group-addon">{zone}</span></div>'
+        )
+
+
+class LocalDateTimeField(DateTimeField):
+    """A time typed as "YYYY-MM-DD HH:MM[:SS]" in the person's time zone; aware on the way out.
+
+    A stored time is shown in the same zone and format, so saving a form unchanged keeps it
+    (to the second)."""
+
+    widget = LocalDateTimeWidget()
 
     def __init__(self, label: str | None = None, validators: list | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("format", ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"])
-        super().__init__(label, validators, **kwargs)
+        description = str(kwargs.pop("description", "") or "")
+        if "YYYY-MM-DD" not in description:
+            description = f"{description} Format YYYY-MM-DD HH:MM, in your time zone (profile).".strip()
+        super().__init__(label, validators, description=description, **kwargs)
+
+    def zone_label(self) -> str:
+        zone = viewer_zone()
+        return getattr(zone, "key", None) or "UTC"
 
     def _value(self) -> str:
         if self.raw_data:
             return " ".join(self.raw_data)
         if isinstance(self.data, dt.datetime):
-            value = self.data.astimezone(dt.UTC) if self.data.tzinfo else self.data
-            return value.strftime("%Y-%m-%d %H:%M:%S")
+            return in_zone(self.data, viewer_zone()).strftime("%Y-%m-%d %H:%M:%S")
         return ""
 
     def process_formdata(self, valuelist: list[str]) -> None:
-        super().process_formdata(valuelist)
+        if valuelist and not " ".join(valuelist).strip():
+            self.data = None
+            return
+        try:
+            super().process_formdata([" ".join(valuelist).strip()] if valuelist else valuelist)
+        except ValueError:
+            raise ValueError("Not a valid datetime: use YYYY-MM-DD HH:MM, e.g. 2026-03-31 14:30.") from None
         if isinstance(self.data, dt.datetime) and self.data.tzinfo is None:
-            self.data = self.data.replace(tzinfo=dt.UTC)
+            zone = viewer_zone()
+            # fold=0: an ambiguous wall time at a clock change reads as the first of the two.
+            self.data = self.data.replace(tzinfo=zone).astimezone(dt.UTC)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from flask_appbuilder.fieldwidgets import DateTimePickerWidget, Select2Widget
+from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.forms import GeneralModelConverter
 from flask_appbuilder.validators import Unique
 from wtforms import BooleanField, validators
 
 from app.web.column_limits import form_hint, form_validators
 from app.web.dates import IsoDateField
-from app.web.fields import EnumSelectField, JSONField, RelationPickerField, UTCDateTimeField
+from app.web.fields import EnumSelectField, JSONField, LocalDateTimeField, RelationPickerField
 from app.web.lookups import picker_contexts
 
 if TYPE_CHECKING:
@@ -70,8 +70,8 @@ class MsspFormConverter(GeneralModelConverter):
         if datamodel.is_datetime(col_name):
             nullable = datamodel.is_nullable(col_name)
             checks = [validators.Optional()] if nullable or self.search else [validators.InputRequired()]
-            form_props[col_name] = UTCDateTimeField(
-                label, [*lst_validators, *checks], description=description, widget=DateTimePickerWidget()
+            form_props[col_name] = LocalDateTimeField(
+                label, [*lst_validators, *checks], description=description
             )
             return form_props
         column = self._table_column(col_name)

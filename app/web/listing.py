@@ -17,7 +17,7 @@ from wtforms import Form
 
 from app.db.like import contains_pattern
 from app.web import csv_export
-from app.web.datamodel import deep_page_message
+from app.web.datamodel import case_insensitive, deep_page_message
 from app.web.display import format_value, is_money_column, money_cell
 from app.web.lookups import (
     PICKER_LIMIT,
@@ -250,7 +250,9 @@ class ListingMixin:
             pattern = contains_pattern(term)
             query = query.filter(or_(*[search_condition(model, c, pattern) for c in search]))
         order = picker_order(model)
-        query = query.order_by(getattr(model, order) if order else model.__mapper__.primary_key[0])
+        query = query.order_by(
+            case_insensitive(getattr(model, order)) if order else model.__mapper__.primary_key[0]
+        )
         query = query.options(*eager_options(model, label_paths(model)))
         rows = query.limit(PICKER_LIMIT + 1).all()
         pk = model.__mapper__.primary_key[0].key

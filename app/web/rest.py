@@ -25,6 +25,7 @@ Subclass `MsspModelRestApi` with `datamodel = MsspSQLAInterface(Model)` and
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 from typing import Any, ClassVar
@@ -54,7 +55,7 @@ from app.web.dates import StrictIsoDate, strict_date_field
 from app.web.db_errors import REFUSALS, STALE_MESSAGE, refusal_for
 from app.web.input_guards import MAX_PAGE_ARGUMENT
 from app.web.rest_imports import ImportApiMixin
-from app.web.rest_schemas import PerRequestSchemasMixin
+from app.web.rest_schemas import MODEL_SCHEMA_ATTRIBUTES, PerRequestSchemasMixin
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +140,23 @@ def typed_key_field(column: Any, field: Any) -> Any:
     if column.foreign_keys and isinstance(column.type, Integer) and not isinstance(field, fields.Integer):
         return fields.Integer(strict=True)
     return None
+
+
+def iso_whole_seconds(value: dt.datetime) -> str:
+    """`2026-01-05T09:30:00+00:00`: UTC, ISO 8601 with its offset, no microseconds."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC).replace(microsecond=0).isoformat()
+
+
+def whole_second_times(schema: Any) -> None:
+    """Every time of `schema` written as `iso_whole_seconds` (reading is unchanged: any ISO
+    8601 time with an offset). The OpenAPI document still says `date-time`."""
+    if schema is None:
+        return
+    for field in schema.fields.values():
+        if isinstance(field, fields.DateTime) and not isinstance(field, fields.Date | fields.Time):
+            field.SERIALIZATION_FUNCS = {**type(field).SERIALIZATION_FUNCS, "iso": iso_whole_seconds}
 
 
 def tighten_write_schema(schema: Any, table: Any) -> None:
@@ -258,6 +276,8 @@ class MsspModelRestApi(
             self._tighten_write_schema(schema)
         for schema in (self.list_model_schema, self.show_model_schema):
             self._null_where_the_column_is(schema)
+        for name in MODEL_SCHEMA_ATTRIBUTES:
+            whole_second_times(getattr(self, name))
 
     def _null_where_the_column_is(self, schema: Any) -> None:
         """A nullable column's field in a read schema may be null (FAB's say never: the OpenAPI

@@ -15,18 +15,12 @@ from tests.web.entities import ENTITIES, Entity
 from tests.web.html import form_values, text_of
 
 RESOURCES = [entity for entity in ENTITIES if entity.resource is not None]
-#: Found by this test, not fixed here: the edit form shows a stored time as "2026-01-05
-#: 09:30:00+00:00", which its own datetime field then refuses, so these records cannot be saved
-#: from their screen unchanged (or copied). strict: the test says when it is fixed.
-DATETIME_ROUND_TRIP = pytest.mark.xfail(reason="the form refuses the time it renders", strict=True)
-BROKEN_FORMS = {"ticketview", "servicemetricview"}
 
 
 def screens(entities) -> list:
-    return [
-        pytest.param(entity, id=entity.screen, marks=[DATETIME_ROUND_TRIP] * (entity.screen in BROKEN_FORMS))
-        for entity in entities
-    ]
+    # Tickets and metric points were xfail here: their edit forms refused the "+00:00" time
+    # they rendered (fixed by app.web.fields.LocalDateTimeField).
+    return [pytest.param(entity, id=entity.screen) for entity in entities]
 
 
 def named(entity: Entity) -> str:

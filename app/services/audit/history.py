@@ -7,7 +7,6 @@ audit log's detail page. Foreign keys are shown by the label of the row they poi
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -169,9 +168,3 @@ class RelationLabels:
             return None
         return value
 
-
-def format_when(value: dt.datetime | None) -> str:
-    """UTC, to the second: "2026-11-25 14:03:07 UTC"."""
-    if value is None:
-        return ""
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
