@@ -6,8 +6,8 @@ name (also the contracts list sorted by client), hardware assets by asset tag, l
 by vendor. `ab_user.time_zone` is the IANA zone a person reads and types times in (UTC by
 default).
 
-Revision ID: 0029_lists_sort_time_zone
-Revises: 0028_sync_ticket_source_window
+Revision ID: 0030_lists_sort_time_zone
+Revises: 0029_queue_procrastinate
 Create Date: 2026-12-05 19:40:00.000000
 
 """
@@ -15,8 +15,8 @@ from alembic import op
 import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
-revision = '0029_lists_sort_time_zone'
-down_revision = '0028_sync_ticket_source_window'
+revision = '0030_lists_sort_time_zone'
+down_revision = '0029_queue_procrastinate'
 branch_labels = None
 depends_on = None
 
