@@ -269,6 +269,10 @@ class FormImportTarget:
                 else:
                     field.data = row
                 continue
+            if existing is None and not raw.strip() and name in self._defaulted:
+                # A blank cell of a new record: the column's default, as the add form shows it.
+                self._resubmit(field)
+                continue
             if name in self._enums and raw.strip() and self._enum_value(name, raw) is None:
                 choices = ", ".join(enum_label(m) for m in self._enums[name])
                 errors[name] = [f"Not a valid choice: use one of {choices}."]
@@ -298,6 +302,10 @@ class FormImportTarget:
         person saving the form unchanged would: "required" checks see an input."""
         if isinstance(field, RelationPickerField | SelectMultipleField):
             return
+        # The form serves every row: what the previous row typed must not show through.
+        field.raw_data = None
+        if isinstance(field, JSONField):
+            field._raw_text = None
         if isinstance(field, BooleanField):
             raw = "y" if field.data else "false"
         elif isinstance(field, EnumSelectField):
@@ -346,7 +354,22 @@ class FormImportTarget:
             self.view.pre_update(obj)
 
     def has_changes(self, obj: Any) -> bool:
-        return self.session.is_modified(obj, include_collections=False)
+        """Whether the row changes the record: an empty cell where nothing is stored is no change
+        (the text rules store a blank optional text as NULL)."""
+        for attribute in inspect(obj).attrs:
+            history = attribute.history
+            if not history.has_changes():
+                continue
+            old = history.deleted[0] if history.deleted else None
+            new = history.added[0] if history.added else None
+            if old in (None, "") and new in (None, "", {}) and old != new and not isinstance(old, dict):
+                continue
+            return True
+        return False
+
+    def forget(self, obj: Any) -> None:
+        """Drop what the form set on a record the row does not change."""
+        self.session.expire(obj)
 
     def explain(self, error: BaseException) -> tuple[str | None, str] | None:
         if isinstance(error, DataError):

@@ -174,3 +174,24 @@ def test_a_big_file_is_refused_and_points_to_the_cli(app, login_as, rows):
     response = post_import(browser, "/clientview/import/", content=body)
     assert response.status_code == 413
     assert "flask mssp import client FILE" in response.get_data(as_text=True)
+
+
+def test_rows_never_borrow_values_of_the_row_before(app, login_as):
+    """One form checks every row: a column the file leaves out keeps each record's own value."""
+    from app.extensions import db
+
+    with app.app_context():
+        first = make_client(db.session, "Own Data One", custom_client_specific_json_data={"tier": "one"})
+        second = make_client(db.session, "Own Data Two", custom_client_specific_json_data={"tier": "two"})
+        db.session.commit()
+        ids = (first.id, second.id)
+    browser = login_as("Admin")
+    csv_text = f"id,Contact\n{ids[0]},Person One\n{ids[1]},Person Two\n,\n"
+    response = post_import(browser, "/clientview/import/", content=csv_text, confirm="1")
+    assert "2 were updated" in response.get_data(as_text=True)
+    with app.app_context():
+        one, two = (db.session.get(Client, key) for key in ids)
+        assert (one.contact_name, one.custom_client_specific_json_data) == ("Person One", {"tier": "one"})
+        assert (two.contact_name, two.custom_client_specific_json_data) == ("Person Two", {"tier": "two"})
+    unchanged = post_import(browser, "/clientview/import/", content=csv_text)
+    assert "0 would be updated, 2 unchanged" in unchanged.get_data(as_text=True)

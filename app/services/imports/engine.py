@@ -56,6 +56,7 @@ class ImportTarget(Protocol):
     ) -> tuple[Any | None, dict[str, list[str]]]: ...
     def before_write(self, obj: Any, is_new: bool) -> None: ...
     def has_changes(self, obj: Any) -> bool: ...
+    def forget(self, obj: Any) -> None: ...
     def explain(self, error: BaseException) -> tuple[str | None, str] | None: ...
     def record_id(self, obj: Any) -> str: ...
 
@@ -204,10 +205,16 @@ def _build_chunk(
         if errors:
             continue
         item.obj = obj
-        if record is not None:
-            item.outcome.action = UPDATE if target.has_changes(obj) else UNCHANGED
-            item.outcome.record_id = target.record_id(obj)
         item.outcome.label = str(obj)
+        if record is not None:
+            item.outcome.record_id = target.record_id(obj)
+            if target.has_changes(obj):
+                item.outcome.action = UPDATE
+            else:
+                # Nothing to write: the record is left exactly as it is (no save, no audit entry).
+                item.outcome.action = UNCHANGED
+                target.forget(obj)
+                item.obj = None
 
 
 def _write_chunk(
