@@ -34,7 +34,7 @@ def flush_hooks() -> tuple[FlushHook, ...]:
     from app.services.reconciliation.terms import check_service_terms
     from app.services.saf import check_saf_changes
     from app.services.scopes import check_scope_changes
-    from app.services.team import check_team_changes
+    from app.services.team import check_team_changes, own_new_clients
     from app.services.text_values import check_text_changes
 
     return (
@@ -49,6 +49,8 @@ def flush_hooks() -> tuple[FlushHook, ...]:
         check_license_changes,
         check_hardware_changes,
         check_transaction_changes,
+        # A client an account manager creates is theirs (adds its team assignment).
+        own_new_clients,
         check_team_changes,
         # Last: values other hooks copy (a renewal copies its contract's) are checked too.
         check_custom_field_changes,

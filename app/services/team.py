@@ -156,3 +156,79 @@ def check_team_changes(changes: PendingChanges) -> None:
             holder = related(session, rivals[0], "user", "user_id", MsspUser)
             role = assignment.assignment_role.value.replace("_", " ")
             raise ValidationFailed(f"{holder} is already the {role} of {client}.", field="assignment_role")
+
+
+# --- ownership: who holds a client's account ---------------------------------------------
+
+
+def holds_role(user: MsspUser | None, role_name: str) -> bool:
+    """Whether `user` has the application role named `role_name` (e.g. "Account Manager")."""
+    return user is not None and any(role.name == role_name for role in getattr(user, "roles", ()) or ())
+
+
+def claim_client(client: Client, user: MsspUser, session: Session | None = None) -> ClientTeamAssignment:
+    """`user` becomes the account manager of an unowned client; commits.
+
+    Refused (ValidationFailed) when `user` is not an account manager or the client already
+    has one (a manager reassigns it: `assign_team_member`).
+    """
+    from app.services.accounts.roles import ACCOUNT_MANAGER
+
+    session = session_or_default(session)
+    if not holds_role(user, ACCOUNT_MANAGER):
+        raise ValidationFailed("Only an account manager can claim a client.", field="user")
+    holder = account_manager_for(client, session)
+    if holder is not None and holder.id != user.id:
+        raise ValidationFailed(
+            f"{holder} is already the account manager of {client}: a manager can reassign it.",
+            field="user",
+        )
+    return assign_team_member(client, user, AssignmentRole.ACCOUNT_MANAGER, session)
+
+
+def reassign_account_manager(
+    client: Client, user: MsspUser, session: Session | None = None
+) -> ClientTeamAssignment:
+    """Hand the client's account to `user`, who must hold the Account Manager role; commits."""
+    from app.services.accounts.roles import ACCOUNT_MANAGER
+
+    if not holds_role(user, ACCOUNT_MANAGER):
+        raise ValidationFailed(f"{user} is not an account manager.", field="user")
+    return assign_team_member(client, user, AssignmentRole.ACCOUNT_MANAGER, session)
+
+
+def own_new_clients(changes: PendingChanges) -> None:
+    """Flush hook: a client created by an account manager gets them as its account manager.
+
+    Whoever creates the client (screen, API, import) is its `created_by`; an assignment of
+    the client's account manager in the same flush wins (nothing is added then).
+    """
+    from app.services.accounts.roles import ACCOUNT_MANAGER
+
+    session = changes.session
+    clients = changes.new_of(Client)
+    if not clients:
+        return
+    managed = {
+        id(related(session, assignment, "client", "client_id", Client))
+        for assignment in changes.new_of(ClientTeamAssignment)
+        if assignment.assignment_role is AssignmentRole.ACCOUNT_MANAGER
+    }
+    for client in clients:
+        if id(client) in managed:
+            continue
+        creator_id = client.created_by_id or _creating_user_id()
+        creator = session.get(MsspUser, creator_id) if creator_id is not None else None
+        if holds_role(creator, ACCOUNT_MANAGER):
+            session.add(
+                ClientTeamAssignment(
+                    client=client, user_id=creator.id, assignment_role=AssignmentRole.ACCOUNT_MANAGER
+                )
+            )
+
+
+def _creating_user_id() -> int | None:
+    """The signed-in person of this request (created_by's default is applied at INSERT)."""
+    from app.models.mixins import current_user_id
+
+    return current_user_id()

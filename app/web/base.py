@@ -31,7 +31,7 @@ from flask import abort, url_for
 from flask_appbuilder import ModelView
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.security.decorators import has_access
-from flask_appbuilder.widgets import ListWidget
+from flask_appbuilder.widgets import ListWidget, ShowWidget
 from markupsafe import Markup
 from werkzeug.routing import BuildError
 from wtforms.fields.core import UnboundField
@@ -85,6 +85,12 @@ class MsspListWidget(ListWidget):
         super().__init__(**kwargs)
 
 
+class MsspShowWidget(ShowWidget):
+    """FAB's record page with a toolbar on top: Edit, the record's actions, Delete."""
+
+    template = "mssp/widgets/show.html"
+
+
 def can_read(resource: str) -> bool:
     """Whether the current person may read `resource` (from the per-request permission set)."""
     return holds("can_read", resource)
@@ -134,6 +140,7 @@ class MsspModelView(
     #: Rows per page in a related tab of a show page.
     related_page_size = 10
     list_widget = MsspListWidget
+    show_widget = MsspShowWidget
     list_template = "mssp/model/list.html"
     show_template = "mssp/model/show.html"
     add_template = "mssp/model/add.html"
