@@ -22,9 +22,12 @@ USER mssp
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8080/health').status != 200)"
 ENTRYPOINT ["./docker-entrypoint.sh"]
-# The job scheduler (Jira/Grafana sync, daily snapshot, contract expiry, SLA breaches) is a
-# second container from this same image, never inside the gunicorn workers:
-#   docker run ... <image> flask mssp scheduler
-# A second scheduler started by mistake waits on a PostgreSQL advisory lock instead of
-# running jobs twice. Both containers need the same DATABASE_URL and MSSP_ENCRYPTION_KEYS.
+# One image, every role (deploy/docker-compose.yml, deploy/helm/mssp, docs/deployment.md):
+#   web:        the default command below (gunicorn)
+#   scheduler:  flask mssp scheduler  (one leads by a PostgreSQL advisory lock, others wait)
+#   worker:     flask mssp worker     (runs the queued jobs; any number, on any host)
+#   migrate:    flask db upgrade && flask mssp init  (once, before the others start)
+# With MSSP_SCHEDULER_WORKERS > 0 (the default, 2) the scheduler also runs the jobs itself, so
+# one container of each of web and scheduler is a whole installation; set it to 0 when worker
+# containers run. All need the same DATABASE_URL and MSSP_ENCRYPTION_KEYS.
 CMD ["gunicorn", "-c", "gunicorn.conf.py", "run:app"]
