@@ -18,17 +18,19 @@ from typing import Any
 
 from flask import has_request_context
 from flask_appbuilder.validators import Unique
-from sqlalchemy import func, inspect, or_, select
+from sqlalchemy import false, func, inspect, or_, select
 from sqlalchemy.exc import DataError
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, DateTimeField, DecimalField, FloatField, IntegerField, SelectMultipleField
 from wtforms.fields.core import UnboundField
 
 from app.services.custom_fields.definitions import VALUES_COLUMN
+from app.web.bulk_edit import client_key_condition, edits_restricted_to_assigned_clients
 from app.web.custom_field_support import FIELD_PREFIX
 from app.web.db_errors import REFUSALS, refusal_for
 from app.web.display import enum_label
 from app.web.fields import EnumSelectField, JSONField, RelationPickerField, VersionField
+from app.web.row_filters import assigned_client_ids, current_user
 
 TRUE_WORDS = frozenset({"yes", "y", "true", "1", "on", "x", "ja", "oui"})
 FALSE_WORDS = frozenset({"no", "n", "false", "0", "off", ""})
@@ -87,6 +89,10 @@ class FormImportTarget:
         self.may_create = not in_request or sm.has_access("can_create", self.resource)
         self.may_update = not in_request or sm.has_access("can_edit", self.resource)
         self.row_filtered = in_request
+        self.not_editable_message = (
+            f"Not one of your clients: an account manager changes only the {self.entity_label} records "
+            "of the clients they are assigned to."
+        )
         self.add_form = _without_unique(view.form_with_custom_fields(view.add_form))
         self.edit_form = _without_unique(view.form_with_custom_fields(view.edit_form))
         probe = self._form(None)
@@ -121,6 +127,8 @@ class FormImportTarget:
         )
         self._relations: dict[str, dict[str, Any]] = {}
         self._forms: dict[str, Any] = {}
+        #: Keys of the looked-up records this person may change.
+        self._editable: set[Any] = set()
         table = self.model.__table__
         self._defaulted = {
             name
@@ -143,9 +151,35 @@ class FormImportTarget:
     # ---- looking up ---------------------------------------------------------------------
 
     def _filtered(self, query: Any) -> Any:
+        """The records this person may see (the screen's row filter)."""
         if self.row_filtered and self.view._base_filters:
-            return self.datamodel.apply_filters(query, self.view._base_filters)
+            query = self.datamodel.apply_filters(query, self.view._base_filters)
         return query
+
+    def _editable_condition(self) -> Any | None:
+        """For an account manager: only their clients' records may change (as in a bulk edit,
+        app.web.bulk_edit); None when the person may change every record they see."""
+        path = getattr(self.view, "bulk_client_path", None)
+        if not (self.row_filtered and path and edits_restricted_to_assigned_clients(self.resource)):
+            return None
+        user = current_user()
+        if user is None:
+            return false()
+        return client_key_condition(self.model, path, assigned_client_ids(user.id))
+
+    def _note_editable(self, rows: list[Any]) -> None:
+        condition = self._editable_condition()
+        pk = self.model.__mapper__.primary_key[0]
+        keys = [getattr(row, pk.key) for row in rows]
+        if condition is None:
+            self._editable.update(keys)
+            return
+        for start in range(0, len(keys), 1000):
+            query = select(pk).where(pk.in_(keys[start : start + 1000]), condition)
+            self._editable.update(self.session.scalars(query))
+
+    def may_edit(self, record: Any) -> bool:
+        return getattr(record, self.model.__mapper__.primary_key[0].key) in self._editable
 
     def existing_by_id(self, ids: list[str]) -> dict[str, Any]:
         keys = {raw: self.datamodel.parse_pk(raw) for raw in set(ids)}
@@ -157,6 +191,7 @@ class FormImportTarget:
                 self.session.query(self.model).filter(pk.in_(wanted[start : start + 1000]))
             )
             found.update({getattr(row, pk.key): row for row in query})
+        self._note_editable(list(found.values()))
         return {raw: found[key] for raw, key in keys.items() if key in found}
 
     def existing_by_key(self, keys: list[str]) -> dict[str, Any]:
@@ -170,6 +205,7 @@ class FormImportTarget:
             )
             for row in query:
                 found[str(getattr(row, self.natural_key)).strip().lower()] = row
+        self._note_editable(list(found.values()))
         return found
 
     def prepare(self, fields: list[str], rows: list[dict[str, str]]) -> None:

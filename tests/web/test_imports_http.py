@@ -92,7 +92,12 @@ def test_a_row_with_an_id_updates_that_record_and_a_duplicate_name_is_refused(ap
     from app.extensions import db
 
     with app.app_context():
-        first = make_client(db.session, "Update Me Ltd")
+        from app.models.users import MsspUser
+        from tests.conftest import ROLE_USERS
+        from tests.factories import owned_client
+
+        me = db.session.scalars(select(MsspUser).where(MsspUser.email == ROLE_USERS["Account Manager"])).one()
+        first = owned_client(db.session, me, company_name="Update Me Ltd")
         make_client(db.session, "Taken Name Ltd")
         db.session.commit()
         first_id = str(first.id)
@@ -195,3 +200,62 @@ def test_rows_never_borrow_values_of_the_row_before(app, login_as):
         assert (two.contact_name, two.custom_client_specific_json_data) == ("Person Two", {"tier": "two"})
     unchanged = post_import(browser, "/clientview/import/", content=csv_text)
     assert "0 would be updated, 2 unchanged" in unchanged.get_data(as_text=True)
+
+
+def test_the_account_managers_row_filter_holds_for_an_import(app, login_as):
+    """Report schedules are row-filtered for an account manager: an import can update the
+    schedule of a client of theirs, never another team's (the row is refused, named)."""
+    from app.extensions import db
+    from app.models.reports import ReportSchedule
+    from app.models.users import MsspUser
+    from tests.conftest import ROLE_USERS
+    from tests.factories import owned_client
+
+    with app.app_context():
+        me = db.session.scalars(select(MsspUser).where(MsspUser.email == ROLE_USERS["Account Manager"])).one()
+        mine = owned_client(db.session, me, company_name="Row Filter Mine")
+        theirs = make_client(db.session, "Row Filter Theirs")
+        schedules = [ReportSchedule(client_id=mine.id), ReportSchedule(client_id=theirs.id)]
+        db.session.add_all(schedules)
+        db.session.commit()
+        mine_id, theirs_id = (str(s.id) for s in schedules)
+    browser = login_as("Account Manager")
+    csv_text = f"id,day_of_month\n{mine_id},5\n{theirs_id},6\n"
+    response = post_import(
+        browser, "/reportscheduleview/import/", content=csv_text, confirm="1", skip_bad_rows="y"
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200, page
+    assert f"No report schedule with id {theirs_id} that you may edit." in page
+    assert "1 were updated" in page and "1 skipped (errors)" in page
+    with app.app_context():
+        days = {str(s.id): s.day_of_month for s in db.session.scalars(select(ReportSchedule))}
+        assert (days[mine_id], days[theirs_id]) == (5, 1)
+
+
+def test_an_account_manager_cannot_update_another_teams_client_by_import(app, login_as):
+    from app.extensions import db
+    from app.models.users import MsspUser
+    from tests.conftest import ROLE_USERS
+    from tests.factories import owned_client
+
+    with app.app_context():
+        me = db.session.scalars(select(MsspUser).where(MsspUser.email == ROLE_USERS["Account Manager"])).one()
+        mine = owned_client(db.session, me, company_name="Team Mine Ltd")
+        theirs = make_client(db.session, "Team Theirs Ltd", contact_name="Kept")
+        db.session.commit()
+        mine_id, theirs_id = str(mine.id), str(theirs.id)
+    browser = login_as("Account Manager")
+    csv_text = f"id,Contact\n{mine_id},Mine Changed\n{theirs_id},Theirs Changed\n"
+    refused = post_import(browser, "/clientview/import/", content=csv_text, confirm="1")
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "Not one of your clients" in page
+    # Unchanged rows of other teams' clients are fine: nothing would be written to them.
+    same = post_import(browser, "/clientview/import/", content=f"id,Contact\n{theirs_id},Kept\n")
+    assert "1 unchanged" in same.get_data(as_text=True)
+    admin = login_as("Admin")
+    done = post_import(admin, "/clientview/import/", content=csv_text, confirm="1")
+    assert "2 were updated" in done.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Client, theirs.id).contact_name == "Theirs Changed"

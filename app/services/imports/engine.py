@@ -45,6 +45,8 @@ class ImportTarget(Protocol):
     may_update: bool
     #: The field that names a record ("company_name"), used by "update matching records".
     natural_key: str | None
+    #: Why a row may not change a record this person sees.
+    not_editable_message: str
 
     def field_for_header(self, header: str) -> str | None: ...
     def field_label(self, field: str) -> str: ...
@@ -56,6 +58,7 @@ class ImportTarget(Protocol):
     ) -> tuple[Any | None, dict[str, list[str]]]: ...
     def before_write(self, obj: Any, is_new: bool) -> None: ...
     def has_changes(self, obj: Any) -> bool: ...
+    def may_edit(self, record: Any) -> bool: ...
     def forget(self, obj: Any) -> None: ...
     def explain(self, error: BaseException) -> tuple[str | None, str] | None: ...
     def record_id(self, obj: Any) -> str: ...
@@ -208,7 +211,11 @@ def _build_chunk(
         item.outcome.label = str(obj)
         if record is not None:
             item.outcome.record_id = target.record_id(obj)
-            if target.has_changes(obj):
+            if target.has_changes(obj) and not target.may_edit(record):
+                item.outcome.errors.append(RowError(None, target.not_editable_message))
+                target.forget(obj)
+                item.obj = None
+            elif target.has_changes(obj):
                 item.outcome.action = UPDATE
             else:
                 # Nothing to write: the record is left exactly as it is (no save, no audit entry).
