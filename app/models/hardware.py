@@ -81,6 +81,13 @@ class HardwareAsset(
         back_populates="hardware_asset", passive_deletes="all",
         order_by="ClientHardwareAssignment.assignment_date",
     )
+    #: The open assignment (the asset is with that client), if any: at most one (a rule and a
+    #: partial unique index). Read-only; lists load it with the client in the same query.
+    current_assignment: Mapped[ClientHardwareAssignment | None] = relationship(
+        primaryjoin="and_(HardwareAsset.id == ClientHardwareAssignment.hardware_asset_id, "
+        "ClientHardwareAssignment.return_date.is_(None))",
+        viewonly=True, uselist=False,
+    )
 
     def __str__(self) -> str:
         return f"{self.asset_tag} {self.device_name}"

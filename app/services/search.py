@@ -161,9 +161,14 @@ def _label_of(target: SearchTarget, row: Any) -> str:
     return str(value) if value else str(row)
 
 
+def _table(target: SearchTarget) -> str:
+    return target.model.__table__.name
+
+
 def match_clause(target: SearchTarget, query_words: list[str]) -> Any:
-    """The full-text condition of `query_words` on a target's document."""
-    return literal_column(document_sql(target)).op("@@")(
+    """The full-text condition of `query_words` on a target's document (its columns named
+    with their table: a list query may join tables with columns of the same names)."""
+    return literal_column(document_sql(target, _table(target))).op("@@")(
         func.to_tsquery(literal_column("'simple'::regconfig"), tsquery_text(query_words))
     )
 
@@ -184,7 +189,7 @@ def search_target(
     hits: list[Hit] = []
     seen: set[Any] = set()
     lowered = query.strip().lower()
-    label = label_sql(target)
+    label = label_sql(target, _table(target))
     if label is not None and lowered:
         label_expr = literal_column(label)
         starts = narrow(
@@ -224,7 +229,7 @@ def list_clause(target: SearchTarget, query: str) -> Any:
     if not query_words:
         return text("true")
     condition = match_clause(target, query_words)
-    label = label_sql(target)
+    label = label_sql(target, _table(target))
     if label is not None:
         lowered = query.strip().lower()
         condition = or_(condition, literal_column(label).like(escape_like(lowered) + "%"))

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from flask import abort, flash, redirect, request, url_for
+from flask_appbuilder.baseviews import expose
+from flask_appbuilder.security.decorators import has_access
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
+
 from app.models.hardware import ClientHardwareAssignment, HardwareAsset
+from app.services.hardware import current_assignment, return_hardware
 from app.web.base import MsspModelView
 from app.web.datamodel import MsspSQLAInterface
+from app.web.db_errors import REFUSALS, refusal_for
 from app.web.labels import AUDIT_FIELDSET
+from app.web.permissions import holds
 
 
 class HardwareAssignmentView(MsspModelView):
@@ -55,7 +66,12 @@ class HardwareAssetView(MsspModelView):
         "model",
         "serial_number",
         "status",
+        "current_assignment",
     ]
+    export_columns = [*list_columns[:-1], "current_assignment"]
+    list_eager = ("current_assignment.client",)
+    label_columns = {**MsspModelView.label_columns, "current_assignment": "Held by"}
+    extra_method_permissions = {"return_asset": "edit"}
     search_columns = ["asset_tag", "device_name", "serial_number", "asset_type", "manufacturer", "status"]
     base_order = ("asset_tag", "asc")
     bulk_edit_columns = ("status", "manufacturer")
@@ -71,3 +87,59 @@ class HardwareAssetView(MsspModelView):
     edit_columns = add_columns
     show_fieldsets = [("Asset", {"fields": add_columns}), AUDIT_FIELDSET]
     related_views = [HardwareAssignmentView]
+
+    # ---- who holds it, and a one-click Return -------------------------------------------
+
+    def display_value(self, item: Any, column: str, *, in_list: bool = True) -> str | Markup:
+        if column != "current_assignment":
+            return super().display_value(item, column, in_list=in_list)
+        assignment = item.current_assignment
+        if assignment is None:
+            return ""
+        holder = self.relation_link(assignment.client)
+        if not (in_list and holds("can_edit", self.class_permission_name)):
+            return holder
+        return Markup(
+            '{} <form method="post" action="{}" class="mssp-return" style="display: inline">'
+            '<input type="hidden" name="csrf_token" value="{}"/>'
+            '<input type="hidden" name="next" value="{}"/>'
+            '<button type="submit" class="btn btn-xs btn-default" title="Mark {} returned today">'
+            '<i class="fa fa-undo"></i> Return</button></form>'
+        ).format(
+            holder,
+            url_for(f"{self.endpoint}.return_asset", pk=str(item.id)),
+            generate_csrf(),
+            request.full_path,
+            item.asset_tag,
+        )
+
+    def export_value(self, item: Any, column: str) -> str:
+        if column == "current_assignment":
+            assignment = item.current_assignment
+            return str(assignment.client) if assignment is not None else ""
+        return super().export_value(item, column)
+
+    @expose("/return/<pk>", methods=["POST"])
+    @has_access
+    def return_asset(self, pk):
+        """Close the asset's open assignment today: it comes back in stock."""
+        asset = self.datamodel.get(pk, self._base_filters)
+        if asset is None:
+            abort(404)
+        session = self.datamodel.session
+        assignment = current_assignment(asset, session)
+        if assignment is None:
+            flash(f"{asset.asset_tag} is not with a client.", "warning")
+        else:
+            holder = str(assignment.client)
+            try:
+                return_hardware(assignment, session=session)
+            except REFUSALS as error:
+                session.rollback()
+                flash(refusal_for(error, session).message, "danger")
+            else:
+                flash(f"{asset.asset_tag} returned by {holder}: it is in stock.", "success")
+        target = request.form.get("next", "")
+        if not target.startswith("/") or target.startswith("//"):
+            target = url_for(f"{self.endpoint}.list")
+        return redirect(target)
