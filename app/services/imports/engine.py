@@ -238,6 +238,9 @@ def _write_chunk(
         savepoint.rollback()
         if target.explain(error) is None:
             raise
+        # The rolled-back rows still sit in their parents' collections (a client's licenses):
+        # reload those from the database before the rows are written again one by one.
+        session.expire_all()
     else:
         savepoint.commit()
         _note_ids(target, chunk)
