@@ -11,14 +11,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, g
+from flask import current_app, g, request
 from flask_appbuilder.api import expose, safe
 from flask_appbuilder.security.decorators import permission_name, protect
 
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.models.integrations import DataSourceQuery, ExternalDataSource
-from app.models.sync import ClientSourceMapping, JobRun, SyncRun
+from app.models.sync import ClientSourceMapping, JobRun, RunTrigger, SyncRun
+from app.queue.dispatch import enqueue_query_run
+from app.queue.progress import queued_run
 from app.services.sync import runs as sync_service
 from app.services.sync.data_sources import (
     config_problems,
@@ -175,7 +177,7 @@ class DataSourceQueryApi(MsspModelRestApi):
     datamodel = MsspSQLAInterface(DataSourceQuery)
     resource_name = "data_source_query"
     class_permission_name = "DataSourceQuery"
-    method_permission_name = {**API_PERMISSIONS, "run": "edit"}
+    method_permission_name = {**API_PERMISSIONS, "run": "edit", "run_progress": "read"}
     list_columns = show_columns = QUERY_SHOWN
     add_columns = edit_columns = QUERY_COLUMNS
     search_columns = ["name", "data_source", "target", "is_active", "last_status"]
@@ -205,21 +207,70 @@ class DataSourceQueryApi(MsspModelRestApi):
     @safe
     @permission_name("run")
     def run(self, pk: str):
-        """Run the query now (bounded by MSSP_SYNC_WEB_RUN_BUDGET_SECONDS) and return the run
+        """Run the query now (bounded by MSSP_SYNC_WEB_RUN_BUDGET_SECONDS) and return the run;
+        with `wait=false`, queue it for a worker and answer at once (202, poll `progress_url`)
         ---
         post:
+          parameters:
+          - in: query
+            name: wait
+            schema:
+              type: string
+              enum: ["true", "false"]
           responses:
             200:
               description: '{"run": {"status": "success", "rows_inserted": 12, ...}}'
+            202:
+              description: '{"job_id": 7, "status": "todo", "progress_url": "/api/v1/..."}'
+            400:
+              $ref: '#/components/responses/400'
             404:
               $ref: '#/components/responses/404'
         """
+        wait = request.args.get("wait", "true")
+        if wait not in ("true", "false"):
+            return self.response(400, message="wait: true or false", field="wait")
         item = self.datamodel.get(pk, self._base_filters)
         if item is None:
             return self.response_404()
+        if wait == "false":
+            job_id = enqueue_query_run(current_app._get_current_object(), item.id, RunTrigger.MANUAL)
+            return self.response(
+                202,
+                job_id=job_id,
+                status="todo",
+                progress_url=f"/api/v1/data_source_query/run_progress/{job_id}",
+            )
         budget = float(current_app.config["MSSP_SYNC_WEB_RUN_BUDGET_SECONDS"])
         run = sync_service.run_query(item.id, budget_seconds=budget)
         return self.response(200, run=run_as_dict(run))
+
+    @expose("/run_progress/<int:job_id>", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("run_progress")
+    def run_progress(self, job_id: int):
+        """A queued run (`POST .../run?wait=false`): its state, and the run once it started
+        ---
+        get:
+          responses:
+            200:
+              description: '{"job_id": 7, "status": "succeeded", "finished": true, "run": {...}}'
+            404:
+              $ref: '#/components/responses/404'
+        """
+        progress = queued_run(job_id)
+        if progress is None or self.datamodel.get(progress.query_id, self._base_filters) is None:
+            return self.response_404()
+        return self.response(
+            200,
+            job_id=progress.job_id,
+            query_id=str(progress.query_id),
+            status=progress.status,
+            attempts=progress.attempts,
+            finished=progress.finished,
+            run=run_as_dict(progress.run) if progress.run is not None else None,
+        )
 
 
 class ClientSourceMappingApi(MsspModelRestApi):

@@ -21,6 +21,8 @@ from app.queue.dispatch import enqueue_job, enqueue_query_run, query_lock
 from app.queue.engine import queue_app
 from app.queue.worker import WorkerThread, retry_stalled_jobs
 
+pytest_plugins = ("tests.fakes.fixtures",)
+
 PATIENCE = 60.0
 CALLS: list[tuple[str, float, float]] = []
 
@@ -181,3 +183,54 @@ def test_the_scheduler_enqueues_what_is_due_and_its_own_worker_threads_run_it(ap
         thread.join(PATIENCE)
     assert not thread.is_alive() and not process.worker_threads
     assert query_lock("x") == "query:x"
+
+
+def test_run_now_through_the_api_answers_202_at_once_and_the_progress_shows_the_run(
+    app, queue, encryption_key, fake_jira
+):
+    from app.models.clients import Client
+    from app.models.metrics import TicketSummary
+    from tests.factories import make_client
+    from tests.fakes.jira import make_issue
+    from tests.fakes.records import jira_cloud_source, make_query, map_client
+    from tests.web.auth_helpers import api_token, bearer
+
+    fake_jira.issues = [make_issue("ACME-1", "Phishing wave"), make_issue("ACME-2", "EDR offline")]
+    with app.app_context():  # committed for real: the worker has connections of its own
+        client = make_client(db.session, "Queue Test Corp")
+        source = jira_cloud_source(db.session, fake_jira.url, name="Queue Jira")
+        map_client(db.session, source, client, "ACME")
+        query_id = make_query(db.session, source, name="Queue tickets").id
+        client_id, source_id = client.id, source.id
+        db.session.commit()
+        db.session.remove()
+    try:
+        api = app.test_client()
+        headers = bearer(api_token(api, "admin@test.example"))
+        refused = api.post(f"/api/v1/data_source_query/{query_id}/run?wait=maybe", headers=headers)
+        assert refused.status_code == 400 and refused.get_json()["field"] == "wait"
+
+        answer = api.post(f"/api/v1/data_source_query/{query_id}/run?wait=false", headers=headers)
+        assert answer.status_code == 202, answer.get_json()
+        body = answer.get_json()
+        assert body["status"] == "todo"
+        waiting = api.get(body["progress_url"], headers=headers).get_json()
+        assert (waiting["status"], waiting["finished"], waiting["run"]) == ("todo", False, None)
+
+        queue()
+        assert wait_for(lambda: api.get(body["progress_url"], headers=headers).get_json()["finished"])
+        done = api.get(body["progress_url"], headers=headers).get_json()
+        assert done["status"] == "succeeded" and done["query_id"] == str(query_id)
+        assert (done["run"]["status"], done["run"]["rows_inserted"], done["run"]["trigger"]) == (
+            "success",
+            2,
+            "manual",
+        )
+        assert api.get("/api/v1/data_source_query/run_progress/99999999", headers=headers).status_code == 404
+        assert api.get(f"/api/v1/data_source_query/run_progress/{2**64}", headers=headers).status_code == 404
+    finally:
+        with app.app_context():
+            db.session.execute(TicketSummary.__table__.delete().where(TicketSummary.client_id == client_id))
+            db.session.execute(text("DELETE FROM external_data_sources WHERE id = :id"), {"id": source_id})
+            db.session.execute(Client.__table__.delete().where(Client.id == client_id))
+            db.session.commit()
