@@ -85,6 +85,8 @@ class Chart:
     #: Precomputed for the preset ranges only: a custom range still ranks every client (from
     #: the monthly rollup plus the edge days), so the page loads it after rendering instead.
     slow_on_custom_range: bool = False
+    #: What the chart shows, in one line under its title (issue 19.7).
+    summary: str = ""
 
     def deferred(self, filters: DashboardFilters) -> bool:
         """Whether a page leaves this chart for the browser to fetch once it is shown."""
@@ -189,9 +191,18 @@ def _licenses(ctx: ChartContext) -> Figure:
 
 
 CHARTS: tuple[Chart, ...] = (
-    Chart("sla_compliance", "SLA compliance per month", "SLA", _sla_compliance),
-    Chart("sla_target_actual", "SLA target vs actual", "SLA", _sla_target_actual),
-    Chart("sla_breaches", "SLA breaches over time", "SLA", _sla_breaches),
+    Chart(
+        "sla_compliance", "SLA compliance per month", "SLA", _sla_compliance,
+        summary="Share of SLA measurements that met their target, month by month.",
+    ),
+    Chart(
+        "sla_target_actual", "SLA target vs actual", "SLA", _sla_target_actual,
+        summary="Each SLA metric's measured value against its contracted target.",
+    ),
+    Chart(
+        "sla_breaches", "SLA breaches over time", "SLA", _sla_breaches,
+        summary="How often SLA targets were missed over the period.",
+    ),
     Chart(
         "tickets_open",
         "Open tickets by priority and status",
@@ -199,8 +210,12 @@ CHARTS: tuple[Chart, ...] = (
         _tickets_open,
         by_service=False,
         by_date=False,
+        summary="Tickets open right now, split by priority and status.",
     ),
-    Chart("tickets_flow", "Tickets created vs resolved per week", "Tickets", _tickets_flow, by_service=False),
+    Chart(
+        "tickets_flow", "Tickets created vs resolved per week", "Tickets", _tickets_flow, by_service=False,
+        summary="Tickets opened and resolved each week: a widening gap is a growing backlog.",
+    ),
     Chart(
         "tickets_by_client",
         "Clients with the most open tickets",
@@ -209,11 +224,19 @@ CHARTS: tuple[Chart, ...] = (
         on_client=False,
         by_service=False,
         by_date=False,
+        summary="The clients with the most open tickets right now.",
     ),
-    Chart("health_latest", "Service health: latest values", "Service health", _health_latest, by_date=False),
-    Chart("health_series", "Service health over time", "Service health", _health_series),
     Chart(
-        "revenue_monthly", "Revenue, cost and margin per month", "Revenue", _revenue_monthly, financial=True
+        "health_latest", "Service health: latest values", "Service health", _health_latest, by_date=False,
+        summary="The latest reading of each service-health metric.",
+    ),
+    Chart(
+        "health_series", "Service health over time", "Service health", _health_series,
+        summary="Service-health metrics over the period.",
+    ),
+    Chart(
+        "revenue_monthly", "Revenue, cost and margin per month", "Revenue", _revenue_monthly, financial=True,
+        summary="Revenue, cost and the margin between them, month by month.",
     ),
     Chart(
         "revenue_top_clients",
@@ -223,6 +246,7 @@ CHARTS: tuple[Chart, ...] = (
         financial=True,
         on_client=False,
         slow_on_custom_range=True,
+        summary="The clients that brought in the most revenue in the period.",
     ),
     Chart(
         "mrr_trend",
@@ -231,6 +255,7 @@ CHARTS: tuple[Chart, ...] = (
         _mrr_trend,
         financial=True,
         by_service=False,
+        summary="Monthly recurring revenue and active clients at each month's end.",
     ),
     Chart(
         "renewals",
@@ -239,9 +264,16 @@ CHARTS: tuple[Chart, ...] = (
         _renewals,
         financial=True,
         by_date=False,
+        summary="Contract value ending in the next 180 days, week by week: renew before it lapses.",
     ),
     Chart(
-        "licenses", "License seats: assigned vs total", "Licenses", _licenses, by_service=False, by_date=False
+        "licenses",
+        "License seats: assigned vs total",
+        "Licenses",
+        _licenses,
+        by_service=False,
+        by_date=False,
+        summary="Share of each license pool's seats in use, fullest on top; labels give seats used / bought.",
     ),
 )
 CHARTS_BY_KEY = {chart.key: chart for chart in CHARTS}

@@ -164,3 +164,36 @@ def test_dark_mode_follows_the_os_and_the_toggle_is_remembered(wide_page):
     page.goto("/dashboards/")
     assert page.get_attribute("html", "data-theme") == "dark"
     assert page.get_attribute("#mssp-theme-toggle", "aria-pressed") == "true"
+
+
+#: Per grid of charts: the rows whose panels stop short of the grid's right edge (an empty column).
+DASHBOARD_HOLES_JS = """() => [...document.querySelectorAll('.dash-grid')].flatMap(grid => {
+    const right = grid.getBoundingClientRect().right;
+    const rows = {};
+    for (const panel of grid.children) {
+        const box = panel.getBoundingClientRect();
+        const top = Math.round(box.top);
+        rows[top] = Math.max(rows[top] || 0, box.right);
+    }
+    return Object.entries(rows).filter(([, end]) => right - end > 30).map(([top]) => top);
+})"""
+
+
+@pytest.mark.parametrize("width", [1280, 1920])
+def test_the_dashboard_is_tiles_then_a_grid_of_charts_without_empty_columns(wide_page, width):
+    page = wide_page(width)
+    sign_in(page, "Manager")
+    page.goto("/dashboards/")
+    page.wait_for_function("() => document.querySelector('.dash-chart svg.main-svg')")
+    tiles = page.locator(".dash-tiles").bounding_box()
+    first_chart = page.locator(".dash-panel").first.bounding_box()
+    assert tiles["y"] < first_chart["y"], "tiles first"
+    assert page.evaluate(DASHBOARD_HOLES_JS) == [], "a row of charts leaves a column empty"
+    summaries = page.locator(".dash-panel .dash-summary").all_inner_texts()
+    assert len(summaries) == page.locator(".dash-panel").count(), "every chart says what it shows"
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    if width == 1280:
+        for_docs(page, "dashboard-1280")
+        page.click("#mssp-theme-toggle")
+        page.wait_for_timeout(300)  # the charts redraw in the dark colours
+        for_docs(page, "dashboard-1280-dark")

@@ -414,10 +414,24 @@ def test_license_usage_splits_used_and_free_seats():
         PoolUsage(uuid.uuid4(), "Vendor", "SIEM", 50, 5, 0),
     ]
     overview = validated(license_figures.license_usage_figure(pools, for_client=False))
-    assert [(t["name"], t["x"]) for t in overview["data"]] == [("Assigned", [5, 95]), ("Free", [45, 5])]
+    # Shares of each pool (a 50-seat pool is as long as a 100-seat one), seats in the hover data.
+    assert [(t["name"], t["x"]) for t in overview["data"]] == [("Assigned", [10, 95]), ("Free", [90, 5])]
+    assert [row[2] for row in overview["data"][0]["customdata"]] == [5, 95]
+    assert [a["text"] for a in overview["layout"]["annotations"]] == ["5 / 50", "95 / 100"]
     client = validated(license_figures.license_usage_figure(pools, for_client=True))
     assert [t["name"] for t in client["data"]] == ["This client", "Other clients", "Free"]
-    assert client["data"][0]["x"] == [0, 10] and client["data"][1]["x"] == [5, 85]
+    assert client["data"][0]["x"] == [0, 10] and client["data"][1]["x"] == [10, 85]
+    assert [row[2] for row in client["data"][1]["customdata"]] == [5, 85]
+
+
+def test_a_small_license_pool_is_drawn_as_long_as_a_large_one():
+    pools = [
+        PoolUsage(uuid.uuid4(), "Vendor", "EDR", 5000, 4000, 0),
+        PoolUsage(uuid.uuid4(), "Vendor", "Vault", 10, 8, 0),
+    ]
+    figure = validated(license_figures.license_usage_figure(pools, for_client=False))
+    assigned, free = figure["data"]
+    assert assigned["x"] == [80, 80] and free["x"] == [20, 20]
 
 
 # --- empty states ----------------------------------------------------------------------------
@@ -486,3 +500,11 @@ def test_the_served_bundle_draws_every_trace_type_the_figures_use_and_refuses_ot
     # A map or a 3-D chart would draw nothing in the browser: refused while building it.
     with pytest.raises(ValueError, match="scattergeo"):
         trace("scattergeo", lat=[1])
+
+
+def test_every_chart_says_what_it_shows_in_one_line():
+    from app.dashboards.charts import CHARTS
+
+    for chart in CHARTS:
+        assert chart.summary and "\n" not in chart.summary and len(chart.summary) <= 110, chart.key
+        assert chart.summary.endswith("."), chart.key

@@ -96,7 +96,7 @@ def check_open_tickets(tile: dict, figure: dict) -> None:
 
 def check_pools(tile: dict, figure: dict) -> None:
     bars = figure["data"][0] if figure["data"] else {"y": [], "customdata": []}
-    nearly_full = sum(1 for share, _total in bars["customdata"] if share > 90)
+    nearly_full = sum(1 for share, *_seats in bars["customdata"] if share > 90)
     assert tile["values"] == [f"{nearly_full:,} of {len(bars['y']):,}"], (tile, bars)
 
 

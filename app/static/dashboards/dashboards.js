@@ -5,9 +5,33 @@
 
   var CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["sendDataToCloud"] };
 
-  function draw(el, figure) {
-    window.Plotly.react(el, figure.data || [], figure.layout || {}, CONFIG);
+  // The dark theme (css/theme.css): transparent chart backgrounds, light text and grid lines.
+  var DARK = { paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)", font: { color: "#dde3ea" } };
+  var DARK_AXIS = { gridcolor: "#343e4b", zerolinecolor: "#4a5666", linecolor: "#4a5666" };
+
+  function isDark() { return document.documentElement.getAttribute("data-theme") === "dark"; }
+
+  function themed(layout) {
+    if (!isDark()) { return layout; }
+    var out = Object.assign({}, layout, DARK);
+    Object.keys(out).forEach(function (key) {
+      if (/^[xy]axis\d*$/.test(key)) { out[key] = Object.assign({}, out[key], DARK_AXIS); }
+    });
+    if (out.legend) { out.legend = Object.assign({}, out.legend, { font: { color: "#dde3ea" } }); }
+    return out;
   }
+
+  function draw(el, figure) {
+    el._msspFigure = figure;
+    window.Plotly.react(el, figure.data || [], themed(figure.layout || {}), CONFIG);
+  }
+
+  // The theme toggle (js/layout.js) redraws every chart in the new colours.
+  document.addEventListener("mssp:themechange", function () {
+    document.querySelectorAll(".dash-chart").forEach(function (el) {
+      if (el._msspFigure) { draw(el, el._msspFigure); }
+    });
+  });
 
   function showMessage(panel, message) {
     var empty = panel.querySelector(".dash-empty");
