@@ -61,7 +61,7 @@ test-fuzz: install
 # The migration, smoke and ingestion-plan tests again, against a system PostgreSQL (CI: the
 # Debian PostgreSQL 15 of the machine): a plan measured on the embedded 18 must hold on 15 too.
 test-system-pg: install
-	TEST_DATABASE_URL=$(SYSTEM_PG_URL) $(BIN)/pytest -m "migrations or smoke or server_plans"
+	TEST_DATABASE_URL=$(SYSTEM_PG_URL) $(BIN)/pytest -m "migrations or smoke or server_plans or failover"
 
 lint: install
 	$(BIN)/ruff check .
