@@ -31,6 +31,7 @@ class ProposalView(MsspModelView):
     edit_title = "Edit proposal"
     label_eager = ("service_scope",)
     related_filter_paths = {"Client": "service_scope.contract.client_id"}
+    url_picker_contexts = {"service_scope": {"client": "contract.client_id"}}
     list_columns = [
         "service_scope",
         "proposal_type",
@@ -74,6 +75,7 @@ class ServiceScopeView(MsspModelView):
     label_eager = ("service", "contract")
     picker_search_columns = ("service.name", "contract.contract_name")
     related_filter_paths = {"Client": "contract.client_id"}
+    url_picker_contexts = {"contract": {"client": "client_id"}}
     list_columns = [
         "service",
         "contract",

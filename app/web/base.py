@@ -25,9 +25,10 @@ Subclass `MsspModelView`; see the attributes in its "declared by a domain view" 
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any, ClassVar
 
-from flask import abort, url_for
+from flask import abort, has_request_context, request, url_for
 from flask_appbuilder import ModelView
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.security.decorators import has_access
@@ -91,6 +92,14 @@ class MsspShowWidget(ShowWidget):
     template = "mssp/widgets/show.html"
 
 
+def is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
 def can_read(resource: str) -> bool:
     """Whether the current person may read `resource` (from the per-request permission set)."""
     return holds("can_read", resource)
@@ -117,6 +126,10 @@ class MsspModelView(
     #: The to-one relations `str(row)` reads ("service", "contract" for a scope): loaded
     #: wherever rows of this model are labelled (lists of other models, pickers).
     label_eager: ClassVar[tuple[str, ...]] = ()
+    #: Picker column -> {URL argument: path}: an add form opened with e.g. `?client=<id>` (from
+    #: the client's page) lists only that client's rows in the picker, though the form itself
+    #: has no client field (a scope's contract picker: {"contract": {"client": "client_id"}}).
+    url_picker_contexts: ClassVar[dict[str, dict[str, str]]] = {}
     #: Columns the relation pickers search when they target this model (ILIKE %term%).
     picker_search_columns: ClassVar[tuple[str, ...]] = ()
     #: Column the pickers order by (default: the first search column).
@@ -285,6 +298,15 @@ class MsspModelView(
         except BuildError:
             return label
         return Markup('<a href="{}">{}</a>').format(url, label)
+
+    def render_template(self, template: str, **kwargs: Any) -> Any:
+        if template == self.add_template and self.url_picker_contexts and has_request_context():
+            names = sorted({name for context in self.url_picker_contexts.values() for name in context})
+            kwargs.setdefault(
+                "url_contexts",
+                {name: request.args[name] for name in names if is_uuid(request.args.get(name, ""))},
+            )
+        return super().render_template(template, **kwargs)
 
     # ---- show and related tabs ------------------------------------------------------------
 

@@ -31,6 +31,9 @@ class MsspFormConverter(GeneralModelConverter):
     def create_form(self, label_columns=None, inc_columns=None, *args, **kwargs):
         if not self.search:
             self.contexts = picker_contexts(self.datamodel, inc_columns or [])
+            for column, extra in getattr(self.view, "url_picker_contexts", {}).items():
+                if column in (inc_columns or []):
+                    self.contexts.setdefault(column, {}).update(extra)
         return super().create_form(label_columns, inc_columns, *args, **kwargs)
 
     def _convert_col(self, col_name, label, description, lst_validators, filter_rel_fields, form_props):

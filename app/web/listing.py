@@ -4,6 +4,7 @@ and the relation pickers' option endpoint (mixed into MsspModelView)."""
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
 from flask import abort, flash, jsonify, request
@@ -241,7 +242,10 @@ class ListingMixin:
             raw = (request.args.get(field) or "").strip()
             if not raw:
                 continue
-            key = self.datamodel.parse_pk(raw, self.datamodel.get_related_model(field))
+            if field in self.datamodel.list_properties and self.datamodel.is_relation(field):
+                key = self.datamodel.parse_pk(raw, self.datamodel.get_related_model(field))
+            else:  # a URL context (url_picker_contexts): the key of a row the form does not pick
+                key = _uuid_or_none(raw)
             if key is None:
                 return jsonify(message=f"{field}={raw!r} is not a valid id.", field=field), 400
             query = query.filter(path_condition(model, path, key))
@@ -258,3 +262,10 @@ class ListingMixin:
         pk = model.__mapper__.primary_key[0].key
         results = [{"id": str(getattr(row, pk)), "text": str(row)} for row in rows[:PICKER_LIMIT]]
         return jsonify(results=results, pagination={"more": len(rows) > PICKER_LIMIT})
+
+
+def _uuid_or_none(raw: str):
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        return None

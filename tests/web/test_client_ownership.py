@@ -195,3 +195,41 @@ def test_record_pages_offer_edit_and_delete_on_top_to_those_who_may(app, db_conn
     assert f"/clientview/edit/{client.id}" in account_manager
     engineer = toolbar("Engineer")
     assert "/clientview/edit/" not in engineer and "/clientview/delete/" not in engineer
+
+
+def test_a_client_page_adds_a_contract_scope_or_proposal_for_that_client(app, db_connection, login_as):
+    """Contract: the client is fixed; scope and proposal: the picker lists that client's
+    contracts / scopes only (the client travels as ?client=<id>)."""
+    from tests.factories import make_contract
+
+    def build(session):
+        mine, other = make_client(session), make_client(session)
+        return {
+            "client": mine,
+            "contract": make_contract(session, client=mine),
+            "other_contract": make_contract(session, client=other),
+        }
+
+    made = seed(app, build)
+    client_id = made["client"][0]
+    browser = login_as("Account Manager")
+    bar = account_bar(browser.get(f"/clientview/show/{client_id}").get_data(as_text=True))
+    links = dict(re.findall(r'href="([^"]+)"><i class="fa fa-plus"></i> (\w+)', bar))
+    by_name = {name: href.replace("&amp;", "&") for href, name in links.items()}
+    assert set(by_name) == {"Contract", "Scope", "Proposal"}
+    assert by_name["Contract"] == f"/contractview/add?_flt_0_client={client_id}"
+
+    scope_form = browser.get(by_name["Scope"]).get_data(as_text=True)
+    assert f'id="client" class="mssp-url-context" value="{client_id}"' in scope_form
+    assert re.search(r'name="contract"[^>]*data-context="[^"]*\bclient\b', scope_form)
+    options = browser.get(f"/servicescopeview/related/contract/?q=&client={client_id}").get_json()
+    assert [o["id"] for o in options["results"]] == [str(made["contract"][0])]
+    everyone = browser.get("/servicescopeview/related/contract/?q=").get_json()
+    assert str(made["other_contract"][0]) in [o["id"] for o in everyone["results"]]
+    bad = browser.get("/servicescopeview/related/contract/?q=&client=nope")
+    assert bad.status_code == 400 and bad.get_json()["field"] == "client"
+    # The proposal's scope picker is narrowed the same way.
+    assert re.search(
+        r'name="service_scope"[^>]*data-context="[^"]*\bclient\b',
+        browser.get(by_name["Proposal"]).get_data(as_text=True),
+    )
