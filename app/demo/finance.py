@@ -24,7 +24,10 @@ from app.models.users import MsspUser
 
 #: Running costs of the MSSP itself: (type, description, monthly amount, currency, every n months).
 OVERHEADS = (
-    (TransactionType.COST_PERSONNEL, "SOC and engineering payroll", Decimal("88000"), "USD", 1),
+    # Payroll where the people are: the EU SOC serves the EUR clients, the US team the USD ones
+    # (all of it in USD left the USD book at -0.4 % and the EUR one at 95 %: issue 17.9).
+    (TransactionType.COST_PERSONNEL, "SOC and engineering payroll (US)", Decimal("30000"), "USD", 1),
+    (TransactionType.COST_PERSONNEL, "SOC analysts and engineers payroll (EU)", Decimal("115000"), "EUR", 1),
     (TransactionType.COST_INFRASTRUCTURE, "SIEM and SOAR cloud hosting (US)", Decimal("12500"), "USD", 1),
     (TransactionType.COST_INFRASTRUCTURE, "SIEM cloud hosting (EU region)", Decimal("4200"), "EUR", 1),
     (TransactionType.COST_SUBCONTRACTOR, "Overflow SOC analysts (quarterly)", Decimal("12000"), "USD", 3),

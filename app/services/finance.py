@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, case, func, or_, select
+from sqlalchemy import ColumnElement, case, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from app.errors import ValidationFailed
@@ -141,6 +141,13 @@ def _margins(
         currency: Margin(currency, Decimal(revenue), Decimal(cost))
         for currency, revenue, cost in session.execute(query)
     }
+
+
+def mssp_margin(
+    *, since: date | None = None, until: date | None = None, session: Session | None = None
+) -> dict[str, Margin]:
+    """Revenue, cost and margin of the whole MSSP per currency (overheads included)."""
+    return _margins(session_or_default(session), true(), since, until)
 
 
 def client_margin(
