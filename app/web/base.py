@@ -39,7 +39,15 @@ from wtforms.fields.core import UnboundField
 
 from app.web.bulk_edit import BulkEditMixin
 from app.web.custom_field_support import CustomFieldsMixin, is_custom_column
-from app.web.display import MONEY_CLASS, format_value, money_columns, plain_value, pretty_json
+from app.web.display import (
+    LONG_VALUE_CLASS,
+    MONEY_CLASS,
+    format_value,
+    has_long_token,
+    money_columns,
+    plain_value,
+    pretty_json,
+)
 from app.web.fields import RelationPickerField, VersionField
 from app.web.forms import MsspFormConverter
 from app.web.imports import ImportViewMixin
@@ -83,6 +91,8 @@ class MsspListWidget(ListWidget):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("money_columns", money_columns(kwargs.get("value_columns") or []))
         kwargs.setdefault("money_class", MONEY_CLASS)
+        kwargs.setdefault("long_value", has_long_token)
+        kwargs.setdefault("long_value_class", LONG_VALUE_CLASS)
         super().__init__(**kwargs)
 
 

@@ -46,6 +46,18 @@ def format_decimal(value: Decimal | float | int, places: int | None = None) -> s
     return f"{value:,}"
 
 
+#: A list cell holding a word longer than this (a key, a URL, a hash) may break it anywhere
+#: (`static/css/lists.css`); shorter words and dates stay whole.
+LONG_TOKEN = 24
+#: The CSS class of such a cell.
+LONG_VALUE_CLASS = "mssp-long-value"
+
+
+def has_long_token(value: Any) -> bool:
+    """Whether the shown text of a list cell has a word longer than `LONG_TOKEN` characters."""
+    return isinstance(value, str) and any(len(word) > LONG_TOKEN for word in value.split())
+
+
 #: The CSS class of a list column of money (right-aligned, see `static/css/mssp.css`).
 MONEY_CLASS = "mssp-money"
 
