@@ -7,12 +7,13 @@ from flask_appbuilder import AppBuilder
 
 #: FAB's security category, shown as "Admin": these entries first (name -> label) ...
 ADMIN_CATEGORY = "Security"
-ADMIN_ENTRIES = {"List Users": "Users", "List Roles": "Roles", "API Tokens": "API Tokens",
+ADMIN_ENTRIES = {"List Users": "Users", "Role Permissions": "Roles", "API Tokens": "API Tokens",
                  "Custom Fields": "Custom Fields"}
-#: ... and FAB's low-level screens out of the menu (still reachable by URL, admin-only).
+#: ... and FAB's low-level screens out of the menu (still reachable by URL, admin-only; the
+#: Roles matrix links FAB's own role list as "Advanced").
 HIDDEN_ADMIN_ENTRIES = frozenset(
-    {"-", "List Groups", "User's Statistics", "User Registrations", "Base Permissions", "Views/Menus",
-     "Permission on Views/Menus"}
+    {"-", "List Roles", "List Groups", "User's Statistics", "User Registrations", "Base Permissions",
+     "Views/Menus", "Permission on Views/Menus"}
 )
 
 
@@ -25,6 +26,7 @@ def register_views(app: Flask, appbuilder: AppBuilder) -> None:
     from app.views.integrations import register_integration_views
     from app.views.reports import register_report_views
     from app.views.saved_filters import register_saved_filter_views
+    from app.views.roles import register_role_views
     from app.views.search import register_search_views
     from app.views.site import site_blueprint
     from app.web.error_handlers import register_error_handlers
@@ -46,6 +48,7 @@ def register_views(app: Flask, appbuilder: AppBuilder) -> None:
     register_report_views(appbuilder)
     register_search_views(appbuilder)
     register_saved_filter_views(appbuilder)
+    register_role_views(appbuilder, ADMIN_CATEGORY)
     finish_menu(appbuilder)
 
 

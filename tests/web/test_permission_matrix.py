@@ -141,7 +141,7 @@ MENU_LINKS = {
     "Snapshots": "/snapshotview/list/",
     "Custom Fields": "/customfieldview/list/",
     "Users": "/users/list/",
-    "Roles": "/roles/list/",
+    "Roles": "/role-permissions/",
 }
 EVERYONE = set(MENU_LINKS) - {"Transactions", "Custom Fields", "Users", "Roles"}
 MENUS = {
