@@ -25,8 +25,8 @@ def register_views(app: Flask, appbuilder: AppBuilder) -> None:
     from app.views.health import health_blueprint
     from app.views.integrations import register_integration_views
     from app.views.reports import register_report_views
-    from app.views.saved_filters import register_saved_filter_views
     from app.views.roles import register_role_views
+    from app.views.saved_filters import register_saved_filter_views
     from app.views.search import register_search_views
     from app.views.site import site_blueprint
     from app.web.error_handlers import register_error_handlers
