@@ -27,6 +27,8 @@ class CustomFieldView(MsspModelView):
     add_title = "Add custom field"
     edit_title = "Edit custom field"
     json_kinds = {"default_value": "any", "select_options": "array"}
+    add_template = "mssp/custom_fields/form_add.html"
+    edit_template = "mssp/custom_fields/form_edit.html"
     list_columns = [
         "entity_type",
         "name",
@@ -64,13 +66,13 @@ class CustomFieldView(MsspModelView):
     description_columns = {
         "name": "The key in each record's data and in filter URLs (cf_<name>): a-z, 0-9 and _, "
         "starting with a letter. Renaming rewrites every stored value.",
-        "default_value": 'JSON: "text", 5, true, "2026-01-31", ["a", "b"]. Filled in where a record '
-        "has no value; needed to make a field required while records lack it.",
+        "default_value": "Filled in where a record has no value; needed to make a field required while "
+        "records lack it.",
         "validation_regex": "Text, long text, URL and email fields: the whole value must match.",
         "min_value": "Integer and decimal fields only.",
         "max_value": "Integer and decimal fields only.",
-        "select_options": 'Select and multi-select fields: a JSON list, e.g. ["bronze", "silver"]. '
-        "An option records use cannot be removed.",
+        "select_options": "The choices, in the order people see them. A choice records use cannot be "
+        "removed.",
         "show_in_list": "Adds a column to the entity's list and CSV export.",
         "is_filterable": "Lists and the REST API filter on it: ?cf_<name>=value (__ic, __gte, __lte, "
         "__has, __empty).",

@@ -44,7 +44,9 @@ class RoleMatrixView(BaseView):
     }
     #: All of FAB's role-screen permissions: sharing its resource, a narrower list would make
     #: FAB's permission update try to delete the rest.
-    base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete", "can_download", "copyrole"]
+    base_permissions = [
+        "can_list", "can_show", "can_add", "can_edit", "can_delete", "can_download", "copyrole",
+    ]
     default_view = "index"
 
     @expose("/")

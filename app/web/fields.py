@@ -1,6 +1,6 @@
 """Form fields FAB lacks or gets wrong on this stack.
 
-- JSONField: a textarea that parses, reports "Invalid JSON" and stores an object
+- JSONField: rows edited in the browser (no JSON typed) that parse, report "Invalid JSON" and store an object
   (FAB stores the raw text as a JSON *string*).
 - EnumSelectField: a select of enum labels for enums stored by value (FAB's EnumField
   looks members up by name and fails on `values_callable` enums).
@@ -44,10 +44,25 @@ class JSONTextAreaWidget:
         )
 
 
-class JSONField(TextAreaField):
-    """JSON typed by a person. `kind` is "object" (default), "array" or "any"."""
+class StructuredJSONWidget:
+    """No JSON to type: a hidden input holding the JSON, edited by app/static/js/json_editors.js
+    as rows (an array: a list with add, remove, reorder; an object: key/value rows; "any": an
+    input of the value's own type). The server still parses and checks the JSON it receives."""
 
-    widget = JSONTextAreaWidget()
+    def __call__(self, field: Field, **kwargs: Any) -> Markup:
+        field_id = escape(kwargs.get("id", field.id))
+        return Markup(
+            f'<input type="hidden" name="{escape(field.name)}" id="{field_id}" '
+            f'value="{escape(field._value())}" data-json-editor="{escape(field.kind)}">'
+            f'<div class="mssp-rows-editor" data-editor-for="{field_id}"></div>'
+            '<noscript><p class="text-danger">This input needs JavaScript.</p></noscript>'
+        )
+
+
+class JSONField(TextAreaField):
+    """JSON edited as rows (StructuredJSONWidget). `kind` is "object" (default), "array" or "any"."""
+
+    widget = StructuredJSONWidget()
 
     def __init__(
         self, label: str | None = None, validators: list | None = None, kind: str = "object", **kwargs: Any
