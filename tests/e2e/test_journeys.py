@@ -27,6 +27,14 @@ def save(page) -> None:
         page.locator("form button[type=submit], form input[type=submit]").last.click()
 
 
+def add_choices(page, choices: list[str]) -> None:
+    """Type each choice into the list editor (no JSON): "Add", then the new row's input."""
+    editor = page.locator('[data-editor-for="select_options"]')
+    for choice in choices:
+        editor.get_by_role("button", name="Add").click()
+        editor.locator(".mssp-list-row input").last.fill(choice)
+
+
 def test_admin_defines_a_select_custom_field_on_client(page):
     sign_in(page, "Admin")
     page.goto("/customfieldview/add")
@@ -34,7 +42,7 @@ def test_admin_defines_a_select_custom_field_on_client(page):
     page.fill("#name", FIELD_NAME)
     page.fill("#label", FIELD_LABEL)
     choose(page, "field_type", "select")
-    page.fill("#select_options", '["Gold", "Silver", "Bronze"]')
+    add_choices(page, ["Gold", "Silver", "Bronze"])
     save(page)
     assert page.locator(SUCCESS).count(), form_errors(page)
 
