@@ -177,7 +177,7 @@ class DataSourceQueryApi(MsspModelRestApi):
     datamodel = MsspSQLAInterface(DataSourceQuery)
     resource_name = "data_source_query"
     class_permission_name = "DataSourceQuery"
-    method_permission_name = {**API_PERMISSIONS, "run": "edit", "run_progress": "read"}
+    method_permission_name = {**API_PERMISSIONS, "run": "edit", "run_progress": "read", "reread": "edit"}
     list_columns = show_columns = QUERY_SHOWN
     add_columns = edit_columns = QUERY_COLUMNS
     search_columns = ["name", "data_source", "target", "is_active", "last_status"]
@@ -271,6 +271,52 @@ class DataSourceQueryApi(MsspModelRestApi):
             finished=progress.finished,
             run=run_as_dict(progress.run) if progress.run is not None else None,
         )
+
+
+    @expose("/<pk>/reread", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("run")
+    def reread(self, pk: str):
+        """Re-read the query's window from a date to now (idempotent) and return the run
+        ---
+        post:
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [since]
+                  additionalProperties: false
+                  properties:
+                    since: {type: string, example: "2026-10-01", description: "YYYY-MM-DD (UTC) or ISO 8601"}
+          responses:
+            200:
+              description: '{"run": {"status": "success", "is_reread": true, "window_start": ...}}'
+            400:
+              $ref: '#/components/responses/400'
+            404:
+              $ref: '#/components/responses/404'
+            422:
+              $ref: '#/components/responses/422'
+        """
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            return self.response_404()
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            return self.response_400(message='The body must be a JSON object: {"since": "2026-10-01"}.')
+        unknown = sorted(set(body) - {"since"})
+        if unknown:
+            return self.response(422, message=f"{unknown[0]}: unknown field.", field=unknown[0])
+        try:
+            since = sync_service.parse_since(body.get("since"))
+        except ValidationFailed as error:
+            return self.response(422, message=error.message, field=error.field)
+        budget = float(current_app.config["MSSP_SYNC_WEB_RUN_BUDGET_SECONDS"])
+        run = sync_service.reread_query(item.id, since, budget_seconds=budget)
+        return self.response(200, run=run_as_dict(run))
 
 
 class ClientSourceMappingApi(MsspModelRestApi):

@@ -91,17 +91,30 @@ def register_sync_commands(group: click.Group, requires_migrated_database) -> No
 
     @group.command("run-query")
     @click.argument("query")
+    @click.option(
+        "--since",
+        metavar="DATE",
+        help="Re-read from this date (YYYY-MM-DD, UTC) or ISO date-time to now (idempotent).",
+    )
     @with_appcontext
     @requires_migrated_database
-    def run_query_command(query: str) -> None:
+    def run_query_command(query: str, since: str | None) -> None:
         """Run one data-source query now (by name or id) and print its run."""
         from app.models.sync import RunTrigger, SyncRunStatus
-        from app.services.sync.runs import run_query
+        from app.services.sync.runs import parse_since, reread_query, run_query
 
         found = _find_query(query)
-        run = run_query(found.id, RunTrigger.CLI)
+        if since is not None:
+            try:
+                start = parse_since(since)
+            except DomainError as error:
+                raise click.ClickException(error.message) from None
+            run = reread_query(found.id, start, RunTrigger.CLI)
+        else:
+            run = run_query(found.id, RunTrigger.CLI)
+        window = f" (re-read from {run.window_start:%Y-%m-%d %H:%M} UTC)" if run.is_reread else ""
         click.echo(
-            f"{found}: {run.status.value} in {run.duration_seconds} s, {run.pages} page(s), "
+            f"{found}{window}: {run.status.value} in {run.duration_seconds} s, {run.pages} page(s), "
             f"{run.records_fetched} record(s): {run.rows_inserted} inserted, {run.rows_updated} updated, "
             f"{run.rows_skipped} skipped"
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from app.extensions import db
 from app.models.integrations import DataSourceQuery, ExternalDataSource
@@ -303,3 +303,37 @@ def test_the_api_runs_a_query_and_lists_its_runs(app, world):
     )
     assert bad.status_code == 422 and bad.get_json()["field"] == "endpoint"
     assert "removed from Jira Cloud" in bad.get_json()["message"]
+
+
+def test_the_api_rereads_a_query_from_a_date_and_refuses_a_bad_one(app, world, fake_jira):
+    api = app.test_client()
+    headers = bearer(api_token(api, ROLE_USERS["Admin"]))
+    url = f"/api/v1/data_source_query/{world['query']}/reread"
+    first = api.post(url, json={"since": "2026-10-01"}, headers=headers)
+    assert first.status_code == 200, first.get_json()
+    run = first.get_json()["run"]
+    assert (run["status"], run["is_reread"], run["rows_inserted"]) == ("success", True, 2)
+    assert run["window_start"].startswith("2026-10-01T00:00:00")
+    again = api.post(url, json={"since": "2026-10-01"}, headers=headers).get_json()["run"]
+    assert (again["rows_inserted"], again["rows_updated"], again["records_fetched"]) == (0, 0, 2)
+
+    for body, message in [
+        ({"since": "01/10/2026"}, "is not a date"),
+        ({"since": "2999-01-01"}, "in the past"),
+        ({}, "required"),
+        ({"since": "2026-10-01", "until": "x"}, "until: unknown field"),
+    ]:
+        refused = api.post(url, json=body, headers=headers)
+        assert refused.status_code == 422 and message in refused.get_json()["message"], body
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(SyncRun)) == 2  # refusals ran nothing
+
+
+def test_the_cli_rereads_a_query_from_a_date(app, world):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["mssp", "run-query", "SOC tickets", "--since", "2026-10-01"])
+    assert result.exit_code == 0, result.output
+    assert "(re-read from 2026-10-01 00:00 UTC): success" in result.output
+    assert "2 inserted, 0 updated, 0 skipped" in result.output
+    result = runner.invoke(args=["mssp", "run-query", "SOC tickets", "--since", "2999-01-01"])
+    assert result.exit_code == 1 and "since: must be in the past" in result.output

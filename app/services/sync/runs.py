@@ -245,15 +245,39 @@ def since_for(query: DataSourceQuery, started: datetime) -> datetime:
     return last - timedelta(minutes=float(cfg["MSSP_SYNC_OVERLAP_MINUTES"]))
 
 
+def parse_since(value: Any) -> datetime:
+    """A re-read start from text: YYYY-MM-DD (midnight UTC) or an ISO 8601 date-time (no zone: UTC).
+
+    ValidationFailed (field `since`) for anything else, a future moment or one too far back.
+    """
+    if isinstance(value, datetime):
+        since = value
+    elif isinstance(value, str) and value.strip():
+        text_value = value.strip()
+        try:
+            since = datetime.fromisoformat(text_value.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValidationFailed(
+                f"since: {value[:40]!r} is not a date (YYYY-MM-DD) or an ISO 8601 date-time", "since"
+            ) from None
+    else:
+        raise ValidationFailed("since: required, a date (YYYY-MM-DD) or an ISO 8601 date-time", "since")
+    since = since.replace(tzinfo=UTC) if since.tzinfo is None else since.astimezone(UTC)
+    problems = reread_problems(since)
+    if problems:
+        raise ValidationFailed(f"since: {problems[0]}", "since")
+    return since
+
+
 def reread_problems(since: Any, now: datetime | None = None) -> list[str]:
     """Why a re-read start is refused: not a date-time, in the future, or beyond the look-back limit."""
     if not isinstance(since, datetime) or since.tzinfo is None:
-        return ["since must be a date (YYYY-MM-DD) or a date-time with a time zone"]
+        return ["a date (YYYY-MM-DD) or a date-time with a time zone"]
     now = now or utcnow()
     if since >= now:
-        return [f"since must be in the past (it is {since:%Y-%m-%d %H:%M} UTC, now {now:%Y-%m-%d %H:%M} UTC)"]
+        return [f"must be in the past (it is {since:%Y-%m-%d %H:%M} UTC, now {now:%Y-%m-%d %H:%M} UTC)"]
     if now - since > timedelta(hours=MAX_LOOKBACK_HOURS):
-        return [f"since may be at most {MAX_LOOKBACK_HOURS // 8760} years back"]
+        return [f"at most {MAX_LOOKBACK_HOURS // 8760} years back"]
     return []
 
 
@@ -525,7 +549,7 @@ def run_query(
     if since is not None:
         problems = reread_problems(since, started)
         if problems:
-            raise ValidationFailed(problems[0], "since")
+            raise ValidationFailed(f"since: {problems[0]}", "since")
     run = SyncRun(
         query_id=query.id,
         trigger=trigger,
