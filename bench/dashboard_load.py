@@ -5,7 +5,10 @@ signs in as the demo manager in headless Chromium (tests/e2e's /usr/bin/chromium
 /dashboards/ RUNS times with an empty browser cache ("cold": plotly.js is downloaded) and RUNS
 times again in the same browser ("warm": plotly.js from the cache). Prints, per run, the time
 from the start of the navigation to the first chart's SVG and to the last chart's SVG, and
-the bytes plotly.js took on the wire and once decoded.
+the size of plotly.js's response (as sent, with its Content-Encoding; the warm runs read the
+same response from the browser's cache) and once decoded. The charts are drawn one per frame,
+those in view first (static/dashboards/dashboards.js), so "first chart" is when the first one
+is painted.
 
     .venv/bin/python bench/dashboard_load.py [--runs 3] [--database mssp_bench_dash]
 """
