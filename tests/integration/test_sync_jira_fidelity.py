@@ -296,3 +296,63 @@ def test_an_unknown_project_with_good_credentials_is_still_jiras_own_message(db_
     run = run_query(query.id)
     assert run.error_kind == "unexpected_response"
     assert "HTTP 400" in run.error_message and "The value 'NOPE' does not exist" in run.error_message
+
+
+# --- the documented Jira Cloud example with SLA fields (docs/integrations.md) ----------------
+
+SLA_MAPPINGS = {
+    "external_key": "$.key",
+    "summary": "$.fields.summary",
+    "status": "$.fields.status.name",
+    "priority": "$.fields.priority.name",
+    "opened_at": "$.fields.created",
+    "resolved_at": "$.fields.resolutiondate",
+    "first_response_at": "$.fields.customfield_10031.completedCycles[0].stopTime.iso8601",
+    "response_due_at": "$.fields.customfield_10031.ongoingCycle.breachTime.iso8601",
+    "resolution_due_at": "$.fields.customfield_10030.ongoingCycle.breachTime.iso8601",
+    "is_sla_breached": "$.fields.customfield_10030.ongoingCycle.breached",
+    "client": "$.fields.project.key",
+}
+
+
+def jsm_sla(breach: str, breached: bool = False, stopped: str | None = None) -> dict:
+    """Jira Service Management's SLA field as the REST API sends it."""
+    return {
+        "id": "10",
+        "name": "Time to resolution",
+        "completedCycles": [{"stopTime": {"iso8601": stopped}}] if stopped else [],
+        "ongoingCycle": {"breachTime": {"iso8601": breach}, "breached": breached},
+    }
+
+
+def test_the_documented_cloud_example_with_sla_fields_stores_them(db_session, fake_jira):
+    acme = make_client(db_session, "Acme Corp")
+    fake_jira.issues = [
+        make_issue(
+            "ACME-1", "Phishing wave", created="2026-10-01T08:00:00.000+0000",
+            customfield_10031=jsm_sla("2026-10-01T09:00:00.000+0000", stopped="2026-10-01T08:20:00.000+0000"),
+            customfield_10030=jsm_sla("2026-10-01T16:00:00.000+0000", breached=True),
+        ),
+        make_issue("ACME-2", "EDR offline", created="2026-10-02T08:00:00.000+0000"),  # no SLA running
+    ]
+    source = jira_cloud_source(db_session, fake_jira.url)
+    map_client(db_session, source, acme, "ACME")
+    query = make_query(
+        db_session, source, jsonpath_mappings=SLA_MAPPINGS,
+        query_template="project in (ACME, GLOBEX) AND updated >= {since} ORDER BY updated ASC",
+    )
+
+    run = run_query(query.id)
+
+    assert run.status is SyncRunStatus.SUCCESS, run.error_message
+    assert "customfield_10030" in fake_jira.requests_to(SEARCH)[0].body["fields"]
+    tickets = {t.external_key: t for t in db_session.scalars(select(TicketSummary))}
+    first = tickets["ACME-1"]
+    db_session.refresh(first)
+    sla = (first.first_response_at, first.response_due_at, first.resolution_due_at, first.is_sla_breached)
+    assert sla == (
+        datetime(2026, 10, 1, 8, 20, tzinfo=UTC), datetime(2026, 10, 1, 9, 0, tzinfo=UTC),
+        datetime(2026, 10, 1, 16, 0, tzinfo=UTC), True,
+    )
+    assert tickets["ACME-2"].response_due_at is None and tickets["ACME-2"].is_sla_breached is False
+    assert run_query(query.id).rows_updated == 0

@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from app.integrations.mapping import TARGET_FIELDS, unmapped_column
 from app.models.integrations import QueryTarget
-from app.models.metrics import SlaUnit, TicketSource
+from app.models.metrics import SlaUnit, TicketPriority, TicketSource, TicketStatus
 from app.services.sla import is_breached
 
 #: Namespace of this module's transaction-level advisory locks (pg_advisory_xact_lock(ns, key)).
@@ -417,7 +417,7 @@ def upsert_tickets(
         RETURNING external_key, (xmax = 0)
     """
     values = [
-        tuple(_db_value(row.get(c)) for c in columns)
+        tuple(_db_value(_or_default(c, row.get(c))) for c in columns)
         for row in ({**r, "source": source, "data_source_id": data_source_id} for r in latest.values())
     ]
     template = "(" + ", ".join("%s::uuid" if c.endswith("_id") else "%s" for c in columns) + ")"
@@ -427,6 +427,19 @@ def upsert_tickets(
     inserted = {key for key, is_new in returned if is_new}
     updated = {key for key, is_new in returned if not is_new} | adopted
     return UpsertCounts(len(inserted), len(updated), len(latest) - len(inserted) - len(updated))
+
+
+#: What a NOT NULL ticket column holds when an optional path matched nothing for a ticket
+#: (an issue with no SLA running): the column's own default.
+TICKET_EMPTY_DEFAULTS: dict[str, Any] = {
+    "status": TicketStatus.OPEN,
+    "priority": TicketPriority.MEDIUM,
+    "is_sla_breached": False,
+}
+
+
+def _or_default(column: str, value: Any) -> Any:
+    return TICKET_EMPTY_DEFAULTS.get(column) if value is None else value
 
 
 def _adopt_unassigned_tickets(
