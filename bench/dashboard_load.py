@@ -11,6 +11,10 @@ those in view first (static/dashboards/dashboards.js), so "first chart" is when 
 is painted.
 
     .venv/bin/python bench/dashboard_load.py [--runs 3] [--database mssp_bench_dash]
+    .venv/bin/python bench/dashboard_load.py --database-url postgresql://postgres@127.0.0.1:5432/mssp_bench_dash
+
+With --database-url the app runs on that (existing, throw-away: its public schema is reset)
+database instead of the embedded server, e.g. the system PostgreSQL 15.
 """
 
 from __future__ import annotations
@@ -66,11 +70,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--database", default=f"mssp_bench_dash_{os.getpid()}")
+    parser.add_argument("--database-url", help="a throw-away database elsewhere (its schema is reset)")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    with serve(args.database, seed_demo=True, log_name="bench-dashboard-gunicorn") as base_url, \
-            sync_playwright() as playwright:
+    elsewhere = {"DATABASE_URL": args.database_url} if args.database_url else None
+    with serve(args.database, seed_demo=True, log_name="bench-dashboard-gunicorn", environment=elsewhere,
+               keep=bool(elsewhere)) as base_url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
         results: dict[str, list[tuple[float, float, int, int, str, float]]] = {"cold": [], "warm": []}
         warm_context = None
@@ -88,7 +94,8 @@ def main() -> None:
             results["warm"].append(measure(page))
         browser.close()
 
-    print(f"dashboard /dashboards/ as the demo manager, 1280x900, {args.runs} runs each")
+    where = args.database_url.rsplit("@", 1)[-1] if args.database_url else "embedded PostgreSQL"
+    print(f"dashboard /dashboards/ as the demo manager, 1280x900, {args.runs} runs each, on {where}")
     for kind, runs in results.items():
         for first, last, wire, decoded, encoding, html in runs:
             print(f"  {kind}: page HTML {html:5.2f} s   first chart {first:5.2f} s   all {last:5.2f} s   "
