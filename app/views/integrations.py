@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, flash, redirect, request
-from flask_appbuilder import AppBuilder
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_appbuilder import AppBuilder, expose, has_access
 from flask_appbuilder.actions import action
+from flask_appbuilder.security.decorators import permission_name
 from markupsafe import Markup
 from wtforms import StringField
 from wtforms.widgets import PasswordInput
@@ -258,9 +259,11 @@ class DataSourceQueryView(RunNowMixin, MsspModelView):
         "(examples: docs/integrations.md).",
         "schedule_cron": "Minute hour day month weekday, in UTC; or set an interval instead.",
         "initial_lookback_hours": "How far back the first run reads, in hours (empty: the global "
-        "MSSP_SYNC_INITIAL_LOOKBACK_HOURS). To read an older window later, use Re-read.",
+        "MSSP_SYNC_INITIAL_LOOKBACK_HOURS). To read an older window later, use Re-read on the query's page "
+        "(/datasourcequeryview/reread/<id>).",
     }
     related_views = [SyncRunView]
+    extra_method_permissions = {"reread": "edit"}
 
     def display_value(self, item: Any, column: str, *, in_list: bool = True):
         if column == "health":
@@ -274,6 +277,36 @@ class DataSourceQueryView(RunNowMixin, MsspModelView):
                 return Markup('<span class="label label-success">ok</span>')
             return Markup('<span class="label label-default">not run</span>')
         return super().display_value(item, column, in_list=in_list)
+
+    @expose("/reread/<pk>", methods=["GET", "POST"])
+    @has_access
+    @permission_name("edit")
+    def reread(self, pk: str):
+        """"Re-read from date X": a date form; the run happens in the request, like Run now."""
+        query = self.datamodel.get(pk, self._base_filters)
+        if query is None:
+            abort(404)
+        error = since_text = None
+        if request.method == "POST":
+            since_text = (request.form.get("since") or "").strip()
+            try:
+                since = sync_service.parse_since(since_text)
+            except ValidationFailed as refused:
+                error = refused.message
+            else:
+                budget = float(current_app.config["MSSP_SYNC_WEB_RUN_BUDGET_SECONDS"])
+                run = sync_service.reread_query(query.id, since, budget_seconds=budget)
+                text = (
+                    f"{query.name}: re-read from {since:%Y-%m-%d %H:%M} UTC: {run.status.value}, "
+                    f"{run.rows_inserted} inserted, {run.rows_updated} updated, {run.rows_skipped} skipped"
+                )
+                if run.error_message:
+                    text += f" ({run.error_message})"
+                flash(text, RUN_FLASH.get(run.status.value, "danger"))
+                return redirect(url_for("DataSourceQueryView.show", pk=query.id))
+        return self.render_template(
+            "mssp/sync/reread.html", query=query, error=error, since=since_text, title="Re-read"
+        ), (422 if error else 200)
 
     def _validate(self, item: DataSourceQuery) -> None:
         problems = query_problems(

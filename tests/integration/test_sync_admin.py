@@ -337,3 +337,23 @@ def test_the_cli_rereads_a_query_from_a_date(app, world):
     assert "2 inserted, 0 updated, 0 skipped" in result.output
     result = runner.invoke(args=["mssp", "run-query", "SOC tickets", "--since", "2999-01-01"])
     assert result.exit_code == 1 and "since: must be in the past" in result.output
+
+
+def test_the_screen_rereads_a_query_from_a_date(app, admin_client, world):
+    page = form_page(admin_client, f"/datasourcequeryview/reread/{world['query']}")
+    assert "Re-read “SOC tickets” from a date" in page and 'type="date"' in page
+    refused = admin_client.post(
+        f"/datasourcequeryview/reread/{world['query']}",
+        data={"csrf_token": csrf_token(page), "since": "2999-01-01"},
+    )
+    assert refused.status_code == 422 and "since: must be in the past" in refused.get_data(as_text=True)
+    done = admin_client.post(
+        f"/datasourcequeryview/reread/{world['query']}",
+        data={"csrf_token": csrf_token(page), "since": "2026-10-01"},
+        follow_redirects=True,
+    )
+    flashed = "SOC tickets: re-read from 2026-10-01 00:00 UTC: success, 2 inserted"
+    assert flashed in done.get_data(as_text=True)
+    with app.app_context():
+        run = db.session.scalar(select(SyncRun).where(SyncRun.query_id == world["query"]))
+        assert run.is_reread and run.window_start.date().isoformat() == "2026-10-01"
