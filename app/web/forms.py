@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.forms import GeneralModelConverter
 from flask_appbuilder.validators import Unique
+from sqlalchemy import ARRAY
 from wtforms import BooleanField, validators
 
 from app.web.column_limits import form_hint, form_validators
@@ -49,8 +50,9 @@ class MsspFormConverter(GeneralModelConverter):
         if datamodel.is_enum(col_name):
             form_props[col_name] = self._enum(col_name, label, description, lst_validators)
             return form_props
-        if datamodel.is_json(col_name):
-            kind = self.view.json_kinds.get(col_name, "object")
+        if datamodel.is_json(col_name) or _is_array(datamodel, col_name):
+            # A PostgreSQL array (report recipients) is edited as a list, like a JSON array.
+            kind = "array" if _is_array(datamodel, col_name) else self.view.json_kinds.get(col_name, "object")
             required = [] if self.search else [validators.Optional()]
             form_props[col_name] = JSONField(
                 label, [*lst_validators, *required], kind=kind, description=description
@@ -138,3 +140,8 @@ class MsspFormConverter(GeneralModelConverter):
             default=default,
             widget=Select2Widget(),
         )
+
+
+def _is_array(datamodel: Any, col_name: str) -> bool:
+    column = datamodel.obj.__mapper__.columns.get(col_name)
+    return column is not None and isinstance(column.type, ARRAY)
