@@ -15,6 +15,12 @@ WORKDIR /app
 RUN useradd --create-home --uid 10001 mssp
 COPY requirements.txt .
 RUN pip install -r requirements.txt
+# The optional PDF engine of client reports (docs/reports.md): Debian's Chromium, driven by
+# Playwright. Without it HTML and CSV reports work and the PDF link says what to install.
+ARG WITH_PDF=0
+RUN if [ "$WITH_PDF" = "1" ]; then \
+      apt-get update && apt-get install -y --no-install-recommends chromium && rm -rf /var/lib/apt/lists/*; \
+    fi
 COPY --chown=mssp:mssp . .
 RUN mkdir -p /app/instance && chown mssp:mssp /app/instance
 

@@ -27,6 +27,7 @@ from app.services.reports import archive, document, pdf, schedules
 from app.services.reports.content import build_report
 from app.services.reports.period import MONTH, ReportPeriod
 from app.views.dashboards import plotly_js_url, plotly_style_ids, script_json
+from app.views.report_branding import ReportBrandingView
 from app.web.base import MsspModelView
 from app.web.csv_export import cell, csv_response, filename_for
 from app.web.datamodel import MsspSQLAInterface
@@ -386,3 +387,4 @@ def register_report_views(appbuilder: AppBuilder) -> None:
     add(ClientReportArchiveView, "Archive", icon="fa-box-archive", category="Reports")
     add(ReportDeliveryView, "E-mails", icon="fa-envelope", category="Reports")
     add(ReportBatchView, "Batches", icon="fa-list-check", category="Reports")
+    add(ReportBrandingView, "Branding", icon="fa-palette", category="Reports")
