@@ -42,6 +42,7 @@ from app.web.custom_field_support import CustomFieldsMixin, is_custom_column
 from app.web.display import (
     LONG_VALUE_CLASS,
     MONEY_CLASS,
+    document_link,
     format_value,
     has_long_token,
     money_columns,
@@ -51,7 +52,7 @@ from app.web.display import (
 from app.web.fields import RelationPickerField, VersionField
 from app.web.forms import MsspFormConverter
 from app.web.imports import ImportViewMixin
-from app.web.labels import LABELS
+from app.web.labels import DOCUMENT_LINK_COLUMNS, LABELS, METRIC_COLUMNS, metric_label
 from app.web.listing import ListingMixin
 from app.web.lookups import (
     VIEW_REGISTRY,
@@ -291,6 +292,10 @@ class MsspModelView(
         if not in_list and column in datamodel.list_columns and datamodel.is_json(column):
             value = plain_value(item, column)
             return Markup("<pre>{}</pre>").format(pretty_json(value)) if value not in (None, {}, []) else ""
+        if column in METRIC_COLUMNS:
+            return metric_label(plain_value(item, column))
+        if column in DOCUMENT_LINK_COLUMNS:
+            return document_link(plain_value(item, column))
         return format_value(item, column, limit=120 if in_list else None)
 
     @staticmethod

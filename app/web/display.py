@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import g, has_request_context
+from markupsafe import Markup
 from sqlalchemy import JSON, Numeric
 from sqlalchemy import inspect as sa_inspect
 
@@ -188,3 +189,14 @@ def pretty_json(value: Any) -> str:
 def audit_when(value: dt.datetime | None) -> str:
     """When an audited change happened, to the second, in the viewer's zone."""
     return "" if value is None else format_datetime(value, seconds=True)
+
+
+def document_link(url: str | None) -> str | Markup:
+    """A document's address as a link opening in a new tab; only http(s) addresses are linked
+    (a `javascript:` or other address is shown as text, never made clickable)."""
+    if not url:
+        return ""
+    text = str(url).strip()
+    if not text.lower().startswith(("http://", "https://")):
+        return text
+    return Markup('<a href="{}" target="_blank" rel="noopener noreferrer">{}</a>').format(text, text)

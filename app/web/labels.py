@@ -22,7 +22,7 @@ LABELS: dict[str, str] = {
     "service_scope": "Service scope",
     "scope_details": "Scope details (JSON)",
     "scope_definition_template": "Scope template (JSON)",
-    "saf_status": "SAF status",
+    "saf_status": "SAF (Service Activation Form) status",
     "saf_service_start_date": "Service start (SAF)",
     "saf_service_end_date": "Service end (SAF)",
     "saf_document_link": "SAF document",
@@ -101,3 +101,45 @@ AUDIT_FIELDSET = (
     "Record",
     {"fields": ["created_at", "created_by", "updated_at", "changed_by"], "expanded": False},
 )
+
+#: Metric names as people read them; `metric_label` spells out any other name.
+METRIC_LABELS: dict[str, str] = {
+    "endpoints_online_pct": "Endpoints online (%)",
+    "endpoints_online": "Endpoints online",
+    "endpoints_total": "Endpoints",
+    "detections_total": "Detections",
+    "incidents_total": "Incidents",
+    "mean_time_to_detect_minutes": "Mean time to detect (minutes)",
+    "mean_time_to_respond_minutes": "Mean time to respond (minutes)",
+    "availability_pct": "Availability (%)",
+    "uptime_pct": "Uptime (%)",
+}
+
+#: Units at the end of a metric name, shown in brackets.
+_METRIC_UNITS = {"pct": "%", "percent": "%", "minutes": "minutes", "hours": "hours", "gb": "GB", "ms": "ms"}
+_METRIC_ACRONYMS = {"edr", "mdr", "soc", "siem", "sla", "ndr", "ip", "api", "saf"}
+
+
+def metric_label(name: str | None) -> str:
+    """`endpoints_online_pct` -> "Endpoints online (%)"; a name with spaces stays as typed."""
+    if not name:
+        return ""
+    if name in METRIC_LABELS:
+        return METRIC_LABELS[name]
+    if " " in name or "_" not in name and not name.islower():
+        return name
+    words = [w for w in name.replace("-", "_").replace(".", "_").split("_") if w]
+    unit = _METRIC_UNITS.get(words[-1].lower()) if len(words) > 1 else None
+    if unit:
+        words = words[:-1]
+    shown = [w.upper() if w.lower() in _METRIC_ACRONYMS else w.lower() for w in words]
+    if shown and shown[0].islower():
+        shown[0] = shown[0].capitalize()
+    text = " ".join(shown)
+    return f"{text} ({unit})" if unit else text
+
+
+#: Columns holding a metric name (shown through `metric_label`).
+METRIC_COLUMNS = frozenset({"metric_name", "deployment_metric_name"})
+#: Columns holding a link to a document (shown as a link that opens in a new tab).
+DOCUMENT_LINK_COLUMNS = frozenset({"document_link", "saf_document_link"})
