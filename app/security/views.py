@@ -26,6 +26,7 @@ from app.services.accounts import login_security, passwords
 from app.services.accounts.roles import ADMIN, MANAGER
 from app.web.base import MsspListWidget
 from app.web.custom_field_support import FabCustomFieldsMixin
+from app.web.display import format_scalar
 from app.web.quick_search import QuickSearchMixin
 
 USER_COLUMNS_LABELS = {
@@ -144,6 +145,22 @@ class UserScreenMixin(QuickSearchMixin, FabCustomFieldsMixin):
     #: any other secret.
     export_columns = [*list_columns, "auth_provider", "created_at"]
     base_order = ("email", "asc")
+    #: Yes/No, role names without brackets, times to the minute in the viewer's zone.
+    formatters_columns = {
+        **{
+            column: format_scalar
+            for column in (
+                "active",
+                "is_locked",
+                "last_login_at",
+                "locked_at",
+                "last_password_change_at",
+                "created_at",
+                "updated_at",
+            )
+        },
+        "roles": lambda roles: ", ".join(sorted(role.name for role in roles or [])),
+    }
     show_fieldsets = [
         ("Personal info", {"fields": ["first_name", "last_name", "email", "time_zone"], "expanded": True}),
         ("Access", {"fields": ["active", "is_locked", "locked_at", "auth_provider", "roles"]}),

@@ -59,3 +59,17 @@ def test_booleans_show_yes_or_no_on_the_service_list(world, login_as):
     active_at = rows[0].index("Active")
     assert {row[active_at] for row in rows[1:]} <= {"Yes", "No"}
     assert all(cell not in ("True", "False") for row in rows[1:] for cell in row)
+
+
+def test_the_users_list_shows_role_names_yes_no_and_times_to_the_minute(world, login_as):
+    browser = login_as("Admin")
+    rows = list_rows(browser.get("/users/list/").get_data(as_text=True))
+    header, cells = rows[0], rows[1:]
+    by_email = {row[header.index("Email")]: row for row in cells}
+    admin = by_email["admin@test.example"]
+    assert admin[header.index("Role")] == "Admin"
+    assert (admin[header.index("Active")], admin[header.index("Locked")]) == ("Yes", "No")
+    last_login = admin[header.index("Last login")]
+    assert last_login.count(":") == 1 and "." not in last_login, last_login
+    for row in cells:
+        assert not any(cell in ("True", "False", "None") or cell.startswith("[") for cell in row), row
