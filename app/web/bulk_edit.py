@@ -19,19 +19,19 @@ from __future__ import annotations
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder.actions import action
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.urltools import get_filter_args
 from sqlalchemy import select
 
-from app.services.accounts.roles import ADMIN, EDIT_ROW_FILTERED
+from app.services.accounts.roles import EDIT_ROW_FILTERED
 from app.services.bulk_edit import BULK_EDIT_LIMIT, BulkEditReport, BulkSelectionTooLarge, apply_bulk_edit
 from app.services.custom_fields.definitions import VALUES_COLUMN, clean_values
 from app.services.custom_fields.values import is_missing
 from app.web.db_errors import refusal_for
-from app.web.row_filters import assigned_client_ids, current_user
+from app.web.row_filters import assigned_client_ids, current_user, restricted_by
 
 #: The list arguments a bulk edit of "all matching" keeps (filters, search, sort); not paging.
 _NOT_SELECTION = ("all", "id")
@@ -60,19 +60,7 @@ def client_key_condition(model: type, path: str, client_ids: Any) -> Any:
 
 def edits_restricted_to_assigned_clients(resource: str) -> bool:
     """Whether the current person bulk-edits only their assigned clients' rows of `resource`."""
-    user = current_user()
-    if user is None:
-        return True
-    sm = current_app.appbuilder.sm
-    roles = sm.permission_cache.user_roles(user.id)
-    names = {role.name for role in roles}
-    if ADMIN in names:
-        return False
-    restricted = {name for name in names if resource in EDIT_ROW_FILTERED.get(name, ())}
-    if not restricted:
-        return False
-    others = [role.id for role in roles if role.name not in restricted]
-    return not (others and sm.exist_permission_on_roles(resource, "can_edit", others))
+    return restricted_by(EDIT_ROW_FILTERED, resource, "can_edit")
 
 
 class BulkEditMixin:

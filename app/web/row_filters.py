@@ -38,6 +38,13 @@ def restricted_to_assigned_clients(resource: str) -> bool:
 
 
 def _decide(resource: str) -> bool:
+    return restricted_by(ROW_FILTERED, resource, "can_read")
+
+
+def restricted_by(table: dict[str, frozenset[str]], resource: str, permission: str) -> bool:
+    """Whether `table` (role -> resources) limits the current person to their assigned
+    clients' rows of `resource`: yes unless Admin, or another role of theirs holds
+    `permission` on it without the limit."""
     user = current_user()
     if user is None:
         return True
@@ -46,13 +53,13 @@ def _decide(resource: str) -> bool:
     names = {role.name for role in roles}
     if ADMIN in names:
         return False
-    restricted = {name for name in names if resource in ROW_FILTERED.get(name, ())}
+    restricted = {name for name in names if resource in table.get(name, ())}
     if not restricted:
         return False
     others = [role.id for role in roles if role.name not in restricted]
     if not others:
         return True
-    return not sm.exist_permission_on_roles(resource, "can_read", others)
+    return not sm.exist_permission_on_roles(resource, permission, others)
 
 
 def assigned_client_ids(user_id: int):
