@@ -16,6 +16,7 @@ from sqlalchemy import JSON, Numeric
 from sqlalchemy import inspect as sa_inspect
 
 from app.services.accounts.time_zones import in_zone, zone_abbreviation, zone_of
+from app.web.labels import ENUM_LABELS
 
 #: Words shown in capitals inside enum labels.
 ACRONYMS = frozenset(
@@ -26,7 +27,10 @@ LIST_TEXT_LIMIT = 120
 
 
 def enum_label(member: enum.Enum) -> str:
-    """`ClientStatus.IN_PROGRESS` -> "In progress"; `ServiceCategory.MDR` -> "MDR"."""
+    """`ClientStatus.IN_PROGRESS` -> "In progress"; `ServiceCategory.MDR` -> "MDR";
+    `DeliveryModel.CO_MANAGED` -> "Co-managed" (`labels.ENUM_LABELS`)."""
+    if str(member.value) in ENUM_LABELS:
+        return ENUM_LABELS[str(member.value)]
     words = str(member.value).replace("-", "_").split("_")
     shown = [w.upper() if w.lower() in ACRONYMS else w.lower() for w in words if w]
     if shown and shown[0].islower():

@@ -102,6 +102,24 @@ AUDIT_FIELDSET = (
     {"fields": ["created_at", "created_by", "updated_at", "changed_by"], "expanded": False},
 )
 
+#: Enum values whose label is not just their words (`enum_label` spells out the others:
+#: "in_review" -> "In review", "mdr" -> "MDR").
+ENUM_LABELS: dict[str, str] = {
+    "co_managed": "Co-managed",
+    "on_site": "On-site",
+    "self_service": "Self-service",
+    "identity_access": "Identity and access",
+    "ip_address": "IP address",
+    "gb_per_day": "GB per day",
+    "avg": "Average",
+    "max": "Maximum",
+    "min": "Minimum",
+    "ui": "Screens",
+    "cli": "Command line",
+    "job": "Scheduled job",
+    "nfr": "NFR (not for resale)",
+}
+
 #: Metric names as people read them; `metric_label` spells out any other name.
 METRIC_LABELS: dict[str, str] = {
     "endpoints_online_pct": "Endpoints online (%)",

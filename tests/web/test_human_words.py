@@ -73,3 +73,13 @@ def test_the_users_list_shows_role_names_yes_no_and_times_to_the_minute(world, l
     assert last_login.count(":") == 1 and "." not in last_login, last_login
     for row in cells:
         assert not any(cell in ("True", "False", "None") or cell.startswith("[") for cell in row), row
+
+
+def test_enum_values_read_as_words_on_the_service_screens(world, login_as):
+    browser = login_as("Admin")
+    listing = browser.get("/serviceview/list/").get_data(as_text=True)
+    form = browser.get("/serviceview/add").get_data(as_text=True)
+    for html in (listing, form):
+        assert "Co-managed" in html and "Co managed" not in html
+        assert "CO_MANAGED" not in html
+    assert "Self-service" in form and "On-site" in form
