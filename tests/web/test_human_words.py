@@ -83,3 +83,13 @@ def test_enum_values_read_as_words_on_the_service_screens(world, login_as):
         assert "Co-managed" in html and "Co managed" not in html
         assert "CO_MANAGED" not in html
     assert "Self-service" in form and "On-site" in form
+
+
+def test_a_users_page_shows_role_names_and_yes_no(app, world, login_as):
+    from tests.conftest import ROLE_USERS
+
+    with app.app_context():
+        engineer_id = app.appbuilder.sm.find_user(email=ROLE_USERS["Engineer"]).id
+    html = login_as("Admin").get(f"/users/show/{engineer_id}").get_data(as_text=True)
+    assert "Engineer" in html and "[Engineer]" not in html
+    assert ">True<" not in html and ">False<" not in html
