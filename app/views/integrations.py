@@ -259,8 +259,8 @@ class DataSourceQueryView(RunNowMixin, MsspModelView):
         "(examples: docs/integrations.md).",
         "schedule_cron": "Minute hour day month weekday, in UTC; or set an interval instead.",
         "initial_lookback_hours": "How far back the first run reads, in hours (empty: the global "
-        "MSSP_SYNC_INITIAL_LOOKBACK_HOURS). To read an older window later, use Re-read on the query's page "
-        "(/datasourcequeryview/reread/<id>).",
+        "MSSP_SYNC_INITIAL_LOOKBACK_HOURS). To read an older window later, use 'Re-read from a date' on the "
+        "query's page.",
     }
     related_views = [SyncRunView]
     extra_method_permissions = {"reread": "edit"}
@@ -277,6 +277,12 @@ class DataSourceQueryView(RunNowMixin, MsspModelView):
                 return Markup('<span class="label label-success">ok</span>')
             return Markup('<span class="label label-default">not run</span>')
         return super().display_value(item, column, in_list=in_list)
+
+    @action("reread_from", "Re-read from a date", None, "fa-history", multiple=False)
+    def reread_from(self, items: Any):
+        """The query page's button to the re-read form."""
+        query = items[0] if isinstance(items, list) else items
+        return redirect(url_for(f"{self.endpoint}.reread", pk=str(query.id)))
 
     @expose("/reread/<pk>", methods=["GET", "POST"])
     @has_access

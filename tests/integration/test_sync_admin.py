@@ -340,6 +340,15 @@ def test_the_cli_rereads_a_query_from_a_date(app, world):
 
 
 def test_the_screen_rereads_a_query_from_a_date(app, admin_client, world):
+    # The query's page leads there: its "Re-read from a date" button.
+    show = admin_client.get(f"/datasourcequeryview/show/{world['query']}").get_data(as_text=True)
+    assert "Re-read from a date" in show
+    button = admin_client.post(
+        f"/datasourcequeryview/action/reread_from/{world['query']}",
+        data={"csrf_token": csrf_token(show)},
+    )
+    assert button.status_code == 302
+    assert button.headers["Location"].endswith(f"/datasourcequeryview/reread/{world['query']}")
     page = form_page(admin_client, f"/datasourcequeryview/reread/{world['query']}")
     assert "Re-read “SOC tickets” from a date" in page and 'type="date"' in page
     refused = admin_client.post(
