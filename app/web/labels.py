@@ -73,7 +73,7 @@ LABELS: dict[str, str] = {
     "license_seats_assigned": "Seats assigned",
     "hardware_assets_deployed": "Assets deployed",
     "open_ticket_count": "Open tickets",
-    "monthly_recurring_revenue": "MRR",
+    "monthly_recurring_revenue": "MRR (monthly recurring revenue)",
     "total_contract_value": "Total contract value",
     "period_revenue": "Revenue (month)",
     "period_cost": "Cost (month)",

@@ -93,3 +93,8 @@ def test_a_users_page_shows_role_names_and_yes_no(app, world, login_as):
     html = login_as("Admin").get(f"/users/show/{engineer_id}").get_data(as_text=True)
     assert "Engineer" in html and "[Engineer]" not in html
     assert ">True<" not in html and ">False<" not in html
+
+
+def test_mrr_is_spelled_out_on_the_snapshot_list(world, login_as):
+    html = login_as("Manager").get("/snapshotview/list/").get_data(as_text=True)
+    assert "MRR (monthly recurring revenue)" in html
