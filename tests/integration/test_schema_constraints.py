@@ -141,8 +141,13 @@ def test_ticket_is_unique_per_source_and_external_key(db_session, client_id):
     }
     insert(db_session, "ticket_summaries", source="jira", **ticket)
     insert(db_session, "ticket_summaries", source="email", **ticket)  # another system may reuse a key
+    # Per data source (issue 20.4); a ticket of no data source (typed in) is unique by key too.
     refused_insert(
-        db_session, "uq_ticket_summaries_source_external_key", "ticket_summaries", source="jira", **ticket
+        db_session,
+        "uq_ticket_summaries_source_data_source_id_external_key",
+        "ticket_summaries",
+        source="jira",
+        **ticket,
     )
 
 
@@ -219,7 +224,7 @@ def test_a_global_snapshot_is_unique_per_date_and_currency_even_without_a_client
 UPSERT_METRIC = """
     INSERT INTO service_performance_metrics (client_id, service_id, metric_name, timestamp, value, unit)
     VALUES (:client_id, :service_id, 'events_per_second', '2026-11-20T13:00:00Z', :value, 'eps')
-    ON CONFLICT (client_id, service_id, metric_name, timestamp)
+    ON CONFLICT (client_id, service_id, metric_name, timestamp, labels)
     DO UPDATE SET value = EXCLUDED.value, updated_at = now()
 """
 

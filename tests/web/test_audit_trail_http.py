@@ -66,6 +66,8 @@ def test_a_change_through_the_screens_is_audited_with_who_where_and_the_diff(app
             "status": "prospect",
             "currency": "USD",
             "lead_score": "10",
+            # What the browser posts: the client data's row editor keeps "{}" in a hidden input.
+            "custom_client_specific_json_data": "{}",
         },
         headers={"X-Request-ID": "ui-add-1"},
     )
