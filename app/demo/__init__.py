@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from app.demo import finance, operations, sales, setup
+from app.demo import finance, operations, reconciliation, sales, setup
 from app.demo.context import DemoContext
 from app.models.users import MsspUser
 
@@ -55,6 +55,8 @@ BUILDERS = (
     setup.add_custom_fields,
     setup.add_data_sources,
     operations.add_performance_metrics,
+    # Last: it draws nothing from the seeded generator, so the rest of the demo stays the same.
+    reconciliation.add_reconciliation_cases,
 )
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.demo import DEMO_KINDS, seed_business_data
 from app.demo.catalog import DEMO_COMPANIES
+from app.demo.reconciliation import refresh_demo_reconciliation
 from app.extensions import db
 from app.models.clients import Client
 from app.services.accounts.roles import ACCOUNT_MANAGER, ENGINEER, MANAGER
@@ -35,8 +36,11 @@ def seed_demo_data(appbuilder: AppBuilder) -> dict[str, int]:
     counts = dict.fromkeys(DEMO_KINDS, 0)
     if not demo_business_exists():
         team = {email: appbuilder.sm.find_user(email=email) for email, *_ in DEMO_USERS}
-        counts.update(seed_business_data(db.session, team, datetime.now(UTC)))
+        now = datetime.now(UTC)
+        counts.update(seed_business_data(db.session, team, now))
         db.session.commit()
+        # The reconciliation pages read a derived rollup: fill it now, not at the scheduler's next run.
+        refresh_demo_reconciliation(now.date())
     return created | counts
 
 
